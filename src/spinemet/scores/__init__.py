@@ -1,0 +1,1 @@
+"""spinemet.scores."""
