@@ -1,0 +1,289 @@
+"""Kaplan-Meier survival estimate with Greenwood standard errors, pointwise bands, quantiles and RMST.
+
+Matches R ``survival::survfit(Surv(time, event) ~ 1, conf.type=...)`` (survival 3.5-3): the table equals
+the survfit object (one row per distinct time, event or censoring), ``survival_at`` equals
+``summary(fit, times=, extend=TRUE)``, the median/quantiles equal ``quantile(fit, probs=)`` and ``rmst``
+equals ``print(fit, rmean=tau)``. ``ci_method="spss"`` gives SPSS ``KM``'s median CI instead
+(see :mod:`spinemet.analysis.median_ci`). Ties: events at a time are processed before censorings at that
+time (censored subjects are at risk at their own time), as in R and SPSS; times are compared exactly
+(R's ``timefix`` merging of times within ~1e-8 is not applied).
+
+The core is vectorised: one sort (``np.unique``), ``bincount`` and cumulative sums; no Python loop over
+observations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from spinemet.analysis._validate import (
+    as_event,
+    as_time,
+    as_weights,
+    check_conf_level,
+    check_same_length,
+)
+from spinemet.analysis.median_ci import r_quantile, spss_quantile
+from spinemet.errors import InvalidInputError
+
+__all__ = ["CI_METHODS", "RMST", "KaplanMeierResult", "kaplan_meier"]
+
+CI_METHODS = ("log", "plain", "log-log", "spss")
+
+
+@dataclass(frozen=True)
+class RMST:
+    """Restricted mean survival time up to ``tau`` (area under the KM curve on [0, tau]) and its SE,
+    as R ``print(survfit(...), rmean=tau)`` (``rmean``, ``se(rmean)``)."""
+
+    tau: float
+    estimate: float
+    se: float
+
+
+def _z(conf_level: float, ci_method: str) -> float:
+    if ci_method == "spss" and conf_level == 0.95:
+        return 1.96  # SPSS prints estimate +/- 1.96 SE (1.959964 changes the third decimal)
+    return float(norm.ppf(1 - (1 - conf_level) / 2))
+
+
+def _bands(
+    surv: np.ndarray, se_log: np.ndarray, z: float, ci_method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise CI as R's ``survival:::survfit_confint`` (se_log = SE of the cumulative hazard)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if ci_method in ("plain", "spss"):
+            se2 = se_log * surv * z  # Klein & Moeschberger eq. 4.3.1
+            return np.maximum(surv - se2, 0.0), np.minimum(surv + se2, 1.0)
+        if ci_method == "log":
+            xx = np.where(surv == 0, np.nan, surv)
+            se2 = z * se_log
+            return np.exp(np.log(xx) - se2), np.minimum(np.exp(np.log(xx) + se2), 1.0)
+        # log-log
+        xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
+        se2 = z * se_log / np.log(xx)
+        return np.exp(-np.exp(np.log(-np.log(xx)) - se2)), np.exp(-np.exp(np.log(-np.log(xx)) + se2))
+
+
+@dataclass(frozen=True, eq=False)
+class KaplanMeierResult:
+    """A Kaplan-Meier curve. Attributes are numpy arrays over the distinct times (see :attr:`table`)."""
+
+    time: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n_censor: np.ndarray
+    surv: np.ndarray
+    se_log: np.ndarray  # Greenwood SE of the cumulative hazard = R survfit's $std.err
+    lower: np.ndarray
+    upper: np.ndarray
+    n: float
+    n_events: float
+    ci_method: str
+    conf_level: float
+    median: float
+    median_ci: tuple[float, float]
+    median_se: float = float("nan")  # SPSS method only: SE of the median
+    _z: float = field(default=1.96, repr=False)
+
+    @property
+    def std_err(self) -> np.ndarray:
+        """Greenwood SE of S(t) (R ``summary(fit)$std.err``); NaN where S = 0 as in R."""
+        with np.errstate(invalid="ignore"):
+            return self.surv * self.se_log
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per distinct time: time, n_risk, n_event, n_censor, survival, std_err, lower, upper."""
+        return pd.DataFrame(
+            {
+                "time": self.time,
+                "n_risk": self.n_risk,
+                "n_event": self.n_event,
+                "n_censor": self.n_censor,
+                "survival": self.surv,
+                "std_err": self.std_err,
+                "lower": self.lower,
+                "upper": self.upper,
+            }
+        )
+
+    def survival_at(self, times: Any) -> pd.DataFrame:
+        """S(t) at the given times as R ``summary(fit, times=times, extend=TRUE)``.
+
+        Columns: time, n_risk (at risk at t), n_event (events since the previous requested time),
+        survival, std_err, lower, upper. Before the first time S = 1 (SE 0, band 1); after the last follow-up
+        time the last value is carried forward with n_risk 0.
+        """
+        t = as_time(times, "times")
+        order = np.argsort(t, kind="stable")
+        idx = np.searchsorted(self.time, t, side="right") - 1  # last curve time <= t
+        before = idx < 0
+        j = np.where(before, 0, idx)
+        surv = np.where(before, 1.0, self.surv[j])
+        std_err = np.where(before, 0.0, self.std_err[j])
+        lower = np.where(before, 1.0, self.lower[j])
+        upper = np.where(before, 1.0, self.upper[j])
+        at_risk_from = np.searchsorted(self.time, t, side="left")  # first curve time >= t
+        total_risk = np.concatenate((self.n_risk, [0.0]))
+        n_risk = total_risk[at_risk_from]
+        cum_events = np.concatenate(([0.0], np.cumsum(self.n_event)))[idx + 1]
+        sorted_cum = cum_events[order]
+        events_sorted = np.diff(np.concatenate(([0.0], sorted_cum)))
+        n_event = np.empty_like(events_sorted)
+        n_event[order] = events_sorted
+        return pd.DataFrame(
+            {
+                "time": t,
+                "n_risk": n_risk,
+                "n_event": n_event,
+                "survival": surv,
+                "std_err": std_err,
+                "lower": lower,
+                "upper": upper,
+            }
+        )
+
+    def quantile(self, p: float) -> tuple[float, float, float]:
+        """(estimate, lower, upper) of the time by which a fraction ``p`` has had the event.
+
+        ``p = 0.5`` is the median, ``0.25`` the first quartile (R ``quantile(fit, probs=p)``). With
+        ``ci_method="spss"`` the SPSS percentile rule (first event time with S <= 1 - p) and its +/- z SE
+        interval; SPSS percentiles other than the median are not verified against SPSS output.
+        """
+        try:
+            prob = float(p)
+        except (TypeError, ValueError):
+            raise InvalidInputError("p", p, "a probability strictly between 0 and 1") from None
+        if not 0 < prob < 1:
+            raise InvalidInputError("p", p, "a probability strictly between 0 and 1")
+        if self.ci_method == "spss":
+            est, _se, lo, hi = self._spss(prob)
+            return est, lo, hi
+        return r_quantile(self.time, self.surv, self.lower, self.upper, prob)
+
+    def _spss(self, p: float) -> tuple[float, float, float, float]:
+        ev = self.n_event > 0
+        return spss_quantile(self.time[ev], self.surv[ev], self.std_err[ev], p, z=self._z)
+
+    def rmst(self, tau: float) -> RMST:
+        """Restricted mean survival time on [0, tau] and its SE, as R ``print(fit, rmean=tau)``
+        (``survival:::survmean``: rectangles under the curve; variance sum over event times of
+        (area beyond t)^2 * d / (n (n - d)))."""
+        try:
+            end = float(tau)
+        except (TypeError, ValueError):
+            raise InvalidInputError("tau", tau, "a finite number > 0") from None
+        if not np.isfinite(end) or end <= 0:
+            raise InvalidInputError("tau", tau, "a finite number > 0")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hh = np.where(
+                self.n_risk - self.n_event == 0,
+                0.0,
+                self.n_event / (self.n_risk * (self.n_risk - self.n_event)),
+            )
+        keep = self.time <= end
+        temptime = np.concatenate((self.time[keep], [end]))
+        k = int(keep.sum())
+        last = self.surv[k - 1] if k else 1.0
+        tempsurv = np.concatenate((self.surv[keep], [last]))
+        hh = np.concatenate((hh[keep], [0.0]))
+        start = min(0.0, float(self.time[0]))
+        delta = np.diff(np.concatenate(([start], temptime)))
+        rectangles = delta * np.concatenate(([1.0], tempsurv[:-1]))
+        varmean = float(np.sum(np.cumsum(rectangles[1:][::-1]) ** 2 * hh[::-1][1:]))
+        return RMST(tau=end, estimate=float(rectangles.sum() + start), se=float(np.sqrt(varmean)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python summary (JSON-ready except NaN) with the full table as a list of records."""
+        return {
+            "n": self.n,
+            "n_events": self.n_events,
+            "ci_method": self.ci_method,
+            "conf_level": self.conf_level,
+            "median": self.median,
+            "median_ci": list(self.median_ci),
+            "median_se": self.median_se,
+            "table": self.table.to_dict(orient="records"),
+        }
+
+
+def kaplan_meier(
+    time: Any,
+    event: Any,
+    *,
+    ci_method: str = "log",
+    conf_level: float = 0.95,
+    weights: Any = None,
+) -> KaplanMeierResult:
+    """Kaplan-Meier estimate of the survival function (e.g. overall survival after spine surgery).
+
+    Args:
+        time: follow-up time per patient (finite, >= 0; any unit).
+        event: 1/True = the event (death) at ``time``, 0/False = censored (alive at last follow-up).
+        ci_method: ``"log"`` (R's default ``conf.type="log"``), ``"plain"``, ``"log-log"`` - pointwise bands
+            and the median CI as R ``survfit``/``quantile.survfit``; or ``"spss"`` - the median CI as SPSS
+            ``KM`` (estimate +/- 1.96 SE), with plain (linear) pointwise bands.
+        conf_level: e.g. 0.95.
+        weights: optional case weights (> 0); the Greenwood variance then uses weighted counts, as R
+            ``survfit(..., weights=w, robust=FALSE)`` (R's default with weights is a robust variance).
+
+    Returns:
+        :class:`KaplanMeierResult`.
+    """
+    if ci_method not in CI_METHODS:
+        raise InvalidInputError("ci_method", ci_method, ", ".join(repr(m) for m in CI_METHODS))
+    level = check_conf_level(conf_level)
+    t = as_time(time, "time")
+    e = as_event(event, "event")
+    w = None if weights is None else as_weights(weights, "weights")
+    check_same_length(time=t, event=e, weights=w)
+
+    ut, inv = np.unique(t, return_inverse=True)
+    nt = ut.size
+    if w is None:
+        n_total = np.bincount(inv, minlength=nt).astype(np.float64)
+        n_event = np.bincount(inv, weights=e, minlength=nt)
+    else:
+        n_total = np.bincount(inv, weights=w, minlength=nt)
+        n_event = np.bincount(inv, weights=e * w, minlength=nt)
+    n_risk = np.cumsum(n_total[::-1])[::-1]
+    n_censor = n_total - n_event
+    surv = np.cumprod(1.0 - n_event / n_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+    se_log = np.sqrt(np.cumsum(term))  # Greenwood; Inf once S reaches 0 (as R)
+    z = _z(level, ci_method)
+    lower, upper = _bands(surv, se_log, z, ci_method)
+
+    median_se = float("nan")
+    if ci_method == "spss":
+        ev = n_event > 0
+        with np.errstate(invalid="ignore"):
+            se_s = surv[ev] * se_log[ev]
+        median, median_se, lo, hi = spss_quantile(ut[ev], surv[ev], se_s, 0.5, z=z)
+    else:
+        median, lo, hi = r_quantile(ut, surv, lower, upper, 0.5)
+    return KaplanMeierResult(
+        time=ut,
+        n_risk=n_risk,
+        n_event=n_event,
+        n_censor=n_censor,
+        surv=surv,
+        se_log=se_log,
+        lower=lower,
+        upper=upper,
+        n=float(t.size),
+        n_events=float(n_event.sum()),
+        ci_method=ci_method,
+        conf_level=level,
+        median=median,
+        median_ci=(lo, hi),
+        median_se=median_se,
+        _z=z,
+    )
