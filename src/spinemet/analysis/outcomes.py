@@ -1,0 +1,532 @@
+"""Study outcomes (Uei et al., JOSR 2018): discharge, radiotherapy rate, observed against predicted survival
+by Tokuhashi band, and MISt against conventional surgery.
+
+Two-sample tests reproduce R's defaults, and every result names its method:
+
+- Welch two-sample t-test: R ``t.test(mist, conventional)`` (``var.equal = FALSE``), difference mist -
+  conventional with its 95% CI.
+- Wilcoxon rank-sum / Mann-Whitney: R ``wilcox.test(mist, conventional)`` (``exact = NULL, correct =
+  TRUE``): exact when both groups have fewer than 50 values and there are no ties, otherwise the normal
+  approximation with tie-corrected variance and continuity correction; W = rank sum of the first group
+  minus n1(n1 + 1)/2.
+- Fisher's exact test for 2x2 tables: R ``fisher.test`` two-sided p, conditional maximum-likelihood odds
+  ratio and its exact 95% CI (``scipy.stats.contingency.odds_ratio(kind="conditional")``).
+- Survival by group: the log-rank test of ``spinemet.analysis.logrank`` (R ``survdiff``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats.contingency import odds_ratio
+
+from spinemet.analysis.descriptive import DISCHARGE_LEVELS, TOKUHASHI_BANDS, jsonable, tokuhashi_band_series
+from spinemet.errors import InvalidInputError
+from spinemet.scores.tokuhashi import TOKUHASHI_BANDS as _TOKUHASHI_BAND_TABLE
+
+__all__ = [
+    "PREDICTED_SURVIVAL_MONTHS",
+    "RADIORESISTANT_PRIMARIES",
+    "BandSurvival",
+    "DischargeSummary",
+    "FisherResult",
+    "GroupComparison",
+    "MannWhitneyResult",
+    "MistComparison",
+    "ObservedVsPredicted",
+    "RadiotherapyRate",
+    "WelchResult",
+    "discharge_rule_contradictions",
+    "discharge_summary",
+    "fisher_2x2",
+    "mann_whitney",
+    "mist_vs_conventional",
+    "observed_vs_predicted",
+    "radiotherapy_rate",
+    "welch_t",
+]
+
+RADIORESISTANT_PRIMARIES: tuple[str, ...] = ("kidney", "thyroid")
+"""Primaries the study treats as radiation-resistant and excludes from radiotherapy (38/47 in the paper)."""
+
+PREDICTED_SURVIVAL_MONTHS: Mapping[str, float] = {"0-8": 6.0, "9-11": 6.0, "12-15": 12.0}
+"""Months of each Tokuhashi band's predicted survival (Tokuhashi 2005: 0-8 < 6 months, 9-11 >= 6 months,
+12-15 >= 1 year). A patient "lived beyond the prediction" when survival exceeds this threshold."""
+
+_LIVED_BEYOND_RULE = (
+    "lived beyond = survival_months > the band's predicted survival (0-8: 6, 9-11: 6, 12-15: 12 months; "
+    "Tokuhashi 2005 bands); a death at or before the threshold = not beyond; a patient censored at or "
+    "before the threshold = unknown (reported separately); missing survival = missing"
+)
+
+
+def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _text(frame: pd.DataFrame, col: str) -> pd.Series:
+    if col not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="object")
+    s = frame[col].astype("object")
+    return s.where(s.isna(), s.astype(str).str.strip())
+
+
+# ----------------------------------------------------------------------------------- two-sample tests
+@dataclass(frozen=True)
+class WelchResult:
+    """Welch two-sample t-test (R ``t.test(x, y)``), difference mean(x) - mean(y)."""
+
+    n_x: int
+    n_y: int
+    mean_x: float
+    mean_y: float
+    difference: float
+    ci95: tuple[float, float]
+    t: float
+    df: float
+    p: float
+    method: str = "Welch two-sample t-test (R t.test var.equal=FALSE)"
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+@dataclass(frozen=True)
+class MannWhitneyResult:
+    """Wilcoxon rank-sum test (R ``wilcox.test(x, y)``)."""
+
+    n_x: int
+    n_y: int
+    median_x: float
+    median_y: float
+    statistic_w: float
+    p: float
+    exact: bool
+    method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+@dataclass(frozen=True)
+class FisherResult:
+    """Fisher's exact test of a 2x2 table ``[[a, b], [c, d]]`` (R ``fisher.test``)."""
+
+    table: tuple[tuple[int, int], tuple[int, int]]
+    odds_ratio: float
+    ci95: tuple[float, float]
+    p: float
+    method: str = (
+        "Fisher's exact test, two-sided (R fisher.test); odds ratio = conditional MLE with exact 95% CI"
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+def _clean(values: Iterable[float]) -> np.ndarray:
+    arr = pd.to_numeric(pd.Series(np.asarray(list(values) if not isinstance(values, np.ndarray) else values)),
+                        errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return arr[~np.isnan(arr)]
+
+
+def welch_t(x: Iterable[float], y: Iterable[float]) -> WelchResult:
+    """Welch t-test of mean(x) - mean(y) with its 95% CI (R ``t.test(x, y)``); missing values dropped."""
+    a, b = _clean(x), _clean(y)
+    nan = math.nan
+    if a.size < 2 or b.size < 2 or (a.var(ddof=1) == 0 and b.var(ddof=1) == 0):
+        return WelchResult(int(a.size), int(b.size), float(a.mean()) if a.size else nan,
+                           float(b.mean()) if b.size else nan, nan, (nan, nan), nan, nan, nan,
+                           "Welch two-sample t-test: not computable (needs >= 2 values per group and "
+                           "some variation)")
+    res = stats.ttest_ind(a, b, equal_var=False)
+    ci = res.confidence_interval(0.95)
+    return WelchResult(
+        n_x=int(a.size), n_y=int(b.size), mean_x=float(a.mean()), mean_y=float(b.mean()),
+        difference=float(a.mean() - b.mean()), ci95=(float(ci.low), float(ci.high)),
+        t=float(res.statistic), df=float(res.df), p=float(res.pvalue),
+    )  # fmt: skip
+
+
+def mann_whitney(x: Iterable[float], y: Iterable[float]) -> MannWhitneyResult:
+    """Wilcoxon rank-sum test as R ``wilcox.test(x, y)`` with its defaults (see module docstring)."""
+    a, b = _clean(x), _clean(y)
+    nx, ny = int(a.size), int(b.size)
+    nan = math.nan
+    if nx == 0 or ny == 0:
+        return MannWhitneyResult(nx, ny, nan, nan, nan, nan, False,
+                                 "Wilcoxon rank-sum: not computable (an empty group)")
+    r = stats.rankdata(np.concatenate([a, b]))
+    w = float(r[:nx].sum() - nx * (nx + 1) / 2)
+    _, tie_counts = np.unique(r, return_counts=True)
+    ties = bool((tie_counts > 1).any())
+    exact = nx < 50 and ny < 50 and not ties
+    if exact:
+        # scipy's exact null distribution of U equals R's pwilcox; p = min(2 * one tail, 1) as in R
+        p = float(stats.mannwhitneyu(a, b, alternative="two-sided", method="exact").pvalue)
+        method = "Wilcoxon rank-sum (Mann-Whitney), exact (R wilcox.test; both n<50, no ties)"
+    else:
+        n = nx + ny
+        z = w - nx * ny / 2
+        tie_term = float((tie_counts**3 - tie_counts).sum()) / (n * (n - 1))
+        sigma = math.sqrt(nx * ny / 12 * ((n + 1) - tie_term))
+        if sigma > 0:
+            z = (z - math.copysign(0.5, z) * (z != 0)) / sigma
+            p = float(2 * min(stats.norm.cdf(z), stats.norm.sf(z)))
+        else:
+            p = nan
+        why = ", ".join(r for r, hit in (("n>=50", nx >= 50 or ny >= 50), ("ties", ties)) if hit)
+        method = (
+            "Wilcoxon rank-sum (Mann-Whitney), normal approximation with continuity correction "
+            f"(R wilcox.test correct=TRUE; {why})"
+        )
+    return MannWhitneyResult(nx, ny, float(np.median(a)), float(np.median(b)), w, p, exact, method)
+
+
+def fisher_2x2(table: Iterable[Iterable[int]]) -> FisherResult:
+    """Fisher's exact test of a 2x2 count table (R ``fisher.test``)."""
+    t = np.asarray([list(row) for row in table], dtype=np.int64)
+    if t.shape != (2, 2) or (t < 0).any():
+        raise InvalidInputError("table", t.tolist(), "a 2x2 table of counts >= 0")
+    p = float(stats.fisher_exact(t, alternative="two-sided").pvalue)
+    if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
+        est, ci = math.nan, (math.nan, math.nan)
+    else:
+        res = odds_ratio(t, kind="conditional")
+        c = res.confidence_interval(0.95)
+        est, ci = float(res.statistic), (float(c.low), float(c.high))
+    return FisherResult(((int(t[0, 0]), int(t[0, 1])), (int(t[1, 0]), int(t[1, 1]))), est, ci, p)
+
+
+# ------------------------------------------------------------------------------------------ discharge
+@dataclass(frozen=True)
+class DischargeSummary:
+    """Discharge course overall and by Tokuhashi band (the paper's Results and Table 5)."""
+
+    n: int
+    n_known: int
+    n_missing: int
+    counts: dict[str, int]
+    home: int
+    home_rate: float
+    by_band: dict[str, dict[str, Any]]
+    band_missing: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+def discharge_summary(frame: pd.DataFrame) -> DischargeSummary:
+    """Counts of each discharge destination, the home-discharge rate (home / known destinations) overall
+    and within each Tokuhashi band (patients without a band are counted in ``band_missing``)."""
+    dest = _text(frame, "discharge")
+    bad = sorted(set(dest.dropna()) - set(DISCHARGE_LEVELS))
+    if bad:
+        raise InvalidInputError("discharge", bad[0], ", ".join(DISCHARGE_LEVELS))
+    known = dest.notna()
+    counts = {lvl: int((dest == lvl).sum()) for lvl in DISCHARGE_LEVELS}
+    n_known = int(known.sum())
+    home = counts["home"]
+    band = tokuhashi_band_series(frame)
+    tab = pd.crosstab(band, dest) if n_known else pd.DataFrame()
+    by_band: dict[str, dict[str, Any]] = {}
+    for b in TOKUHASHI_BANDS:
+        in_band = band == b
+        nb = int(in_band.sum())
+        nk = int((in_band & known).sum())
+        c = {
+            lvl: int(tab.at[b, lvl]) if (b in tab.index and lvl in tab.columns) else 0
+            for lvl in DISCHARGE_LEVELS
+        }
+        by_band[b] = {
+            "n": nb,
+            "n_known": nk,
+            "n_missing": nb - nk,
+            "counts": c,
+            "home": c["home"],
+            "home_rate": c["home"] / nk if nk else math.nan,
+        }
+    return DischargeSummary(
+        n=len(frame), n_known=n_known, n_missing=len(frame) - n_known, counts=counts, home=home,
+        home_rate=home / n_known if n_known else math.nan, by_band=by_band,
+        band_missing=int((band.isna() & known).sum()),
+    )  # fmt: skip
+
+
+def discharge_rule_contradictions(frame: pd.DataFrame, *, barthel_threshold: float = 70.0) -> pd.DataFrame:
+    """Patients discharged home against the study's criterion (Barthel >= 70, or sufficient family care
+    when Barthel < 70): ``discharge == "home"`` and ``barthel_post < 70`` and ``family_care`` not "yes"
+    (a missing ``family_care`` counts as not "yes" and is shown as missing).
+
+    Returns columns ``patient_id``, ``barthel_post``, ``family_care``, ``reason``, in the frame's order.
+    """
+    dest = _text(frame, "discharge")
+    barthel = _num(frame, "barthel_post")
+    family = _text(frame, "family_care")
+    mask = (dest == "home").to_numpy() & (barthel < barthel_threshold) & (family != "yes").to_numpy()
+    ids = frame["patient_id"] if "patient_id" in frame.columns else pd.Series(frame.index, index=frame.index)
+    out = pd.DataFrame(
+        {
+            "patient_id": ids.to_numpy()[mask],
+            "barthel_post": barthel[mask],
+            "family_care": family.to_numpy()[mask],
+        }
+    )
+    fam = out["family_care"].where(out["family_care"].notna(), "missing")
+    out["reason"] = (
+        "discharged home with barthel_post " + out["barthel_post"].map(lambda v: f"{v:g}")
+        + f" < {barthel_threshold:g} and family_care " + fam.astype(str)
+    )  # fmt: skip
+    return out
+
+
+# --------------------------------------------------------------------------------------- radiotherapy
+@dataclass(frozen=True)
+class RadiotherapyRate:
+    """Postoperative radiotherapy among primaries the study did not consider radiation-resistant."""
+
+    excluded_primaries: tuple[str, ...]
+    n_eligible: int
+    n_known: int
+    n_missing: int
+    n_radiotherapy: int
+    rate: float
+    n_excluded: int
+    n_primary_missing: int
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+def radiotherapy_rate(
+    frame: pd.DataFrame, *, excluded_primaries: Iterable[str] = RADIORESISTANT_PRIMARIES
+) -> RadiotherapyRate:
+    """Radiotherapy = "yes" among patients whose primary is known and not in ``excluded_primaries`` (the
+    paper: 38 of 47 after excluding kidney and thyroid). ``rate`` = n_radiotherapy / n_known, where
+    n_known excludes eligible patients with missing ``radiotherapy``."""
+    excl = tuple(excluded_primaries)
+    primary = _text(frame, "primary_tumor")
+    rt = _text(frame, "radiotherapy")
+    bad = sorted(set(rt.dropna()) - {"yes", "no"})
+    if bad:
+        raise InvalidInputError("radiotherapy", bad[0], "yes, no")
+    eligible = primary.notna() & ~primary.isin(excl)
+    known = eligible & rt.notna()
+    n_rt = int((known & (rt == "yes")).sum())
+    n_known = int(known.sum())
+    return RadiotherapyRate(
+        excluded_primaries=excl, n_eligible=int(eligible.sum()), n_known=n_known,
+        n_missing=int(eligible.sum()) - n_known, n_radiotherapy=n_rt,
+        rate=n_rt / n_known if n_known else math.nan, n_excluded=int(primary.isin(excl).sum()),
+        n_primary_missing=int(primary.isna().sum()),
+        rule=f"radiotherapy yes / known, primary_tumor not in {', '.join(excl)} (paper: radiation-resistant "
+        "kidney and thyroid excluded)",
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ observed vs predicted
+@dataclass(frozen=True)
+class BandSurvival:
+    """One Tokuhashi band: prediction, observed counts and its Kaplan-Meier median."""
+
+    band: str
+    predicted: str
+    threshold_months: float
+    n: int
+    n_missing: int
+    lived_beyond: int
+    not_beyond: int
+    unknown: int
+    proportion_beyond: float
+    km_median: float
+    km_median_ci95: tuple[float, float]
+    events: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ObservedVsPredicted:
+    """Observed survival against the Tokuhashi prediction, with log-rank tests across the bands."""
+
+    bands: dict[str, BandSurvival]
+    n: int
+    n_used: int
+    n_missing: int
+    logrank_chi2: float
+    logrank_df: float
+    logrank_p: float
+    trend_chi2: float
+    trend_p: float
+    ci_method: str
+    rule: str = _LIVED_BEYOND_RULE
+    methods: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["bands"] = {k: v.to_dict() for k, v in self.bands.items()}
+        return jsonable(out)
+
+
+def _predicted_text() -> dict[str, str]:
+    return {code: survival for _, _, code, survival, _ in _TOKUHASHI_BAND_TABLE}
+
+
+def observed_vs_predicted(
+    frame: pd.DataFrame,
+    *,
+    thresholds: Mapping[str, float] = PREDICTED_SURVIVAL_MONTHS,
+    median_ci: str = "log",
+) -> ObservedVsPredicted:
+    """Per Tokuhashi band: how many lived beyond the band's predicted survival (rule in
+    :data:`PREDICTED_SURVIVAL_MONTHS`), the Kaplan-Meier median with its 95% CI (``median_ci`` is passed to
+    ``kaplan_meier(ci_method=...)``), the log-rank test across the bands (R ``survdiff``) and the trend
+    test over the ordered bands (scores 1, 2, 3)."""
+    from spinemet.analysis.logrank import logrank, logrank_trend
+    from spinemet.analysis.survival import kaplan_meier
+
+    time = _num(frame, "survival_months")
+    dead = _num(frame, "dead")
+    band = tokuhashi_band_series(frame).to_numpy(dtype=object)
+    has_surv = ~np.isnan(time) & ~np.isnan(dead)
+    predicted = _predicted_text()
+    bands: dict[str, BandSurvival] = {}
+    for b in TOKUHASHI_BANDS:
+        in_b = band == b
+        ok = in_b & has_surv
+        thr = float(thresholds[b])
+        t, d = time[ok], dead[ok]
+        beyond = int((t > thr).sum())
+        not_beyond = int(((t <= thr) & (d == 1)).sum())
+        unknown = int(((t <= thr) & (d == 0)).sum())
+        decided = beyond + not_beyond
+        med, ci = math.nan, (math.nan, math.nan)
+        if ok.any():
+            km = kaplan_meier(t, d, ci_method=median_ci)
+            med = float(km.median)
+            ci = (float(km.median_ci[0]), float(km.median_ci[1]))
+        bands[b] = BandSurvival(
+            band=b, predicted=predicted.get(b, ""), threshold_months=thr, n=int(ok.sum()),
+            n_missing=int((in_b & ~has_surv).sum()), lived_beyond=beyond, not_beyond=not_beyond,
+            unknown=unknown, proportion_beyond=beyond / decided if decided else math.nan,
+            km_median=med, km_median_ci95=ci, events=int(d.sum()),
+        )  # fmt: skip
+    use = has_surv & pd.notna(band) & np.isin(band.astype(str), TOKUHASHI_BANDS)
+    nan = math.nan
+    lr_chi2 = lr_df = lr_p = tr_chi2 = tr_p = nan
+    groups_present = set(band[use].tolist())
+    if len(groups_present) >= 2:
+        lr = logrank(time[use], dead[use], band[use].astype(str))
+        lr_chi2, lr_df, lr_p = float(lr.chi2), float(lr.df), float(lr.p)
+        order = {b: i + 1 for i, b in enumerate(TOKUHASHI_BANDS)}
+        scores = np.array([order[x] for x in band[use]], dtype=float)
+        tr = logrank_trend(time[use], dead[use], scores)
+        tr_chi2, tr_p = float(tr.chi2), float(tr.p)
+    return ObservedVsPredicted(
+        bands=bands, n=len(frame), n_used=int(use.sum()), n_missing=len(frame) - int(use.sum()),
+        logrank_chi2=lr_chi2, logrank_df=lr_df, logrank_p=lr_p, trend_chi2=tr_chi2, trend_p=tr_p,
+        ci_method=median_ci,
+        methods={
+            "median": f"Kaplan-Meier median, 95% CI ci_method={median_ci!r} (R survfit conf.type)",
+            "logrank": "log-rank test across Tokuhashi bands (R survdiff, rho=0)",
+            "trend": "log-rank test for trend over ordered bands 0-8 < 9-11 < 12-15 scored 1, 2, 3",
+        },
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------- MISt vs conventional
+@dataclass(frozen=True)
+class GroupComparison:
+    """One variable compared between MISt and conventional surgery."""
+
+    variable: str
+    n_mist: int
+    n_conventional: int
+    n_missing: int
+    welch: WelchResult | None = None
+    mann_whitney: MannWhitneyResult | None = None
+    fisher: FisherResult | None = None
+    events_mist: int | None = None
+    events_conventional: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class MistComparison:
+    """MISt (x) against conventional (y): continuous variables by Welch t and Mann-Whitney, any complication
+    by Fisher's exact test, survival by the log-rank test."""
+
+    n_mist: int
+    n_conventional: int
+    n_missing_procedure: int
+    variables: dict[str, GroupComparison]
+    survival_logrank_chi2: float
+    survival_logrank_p: float
+    survival_n_used: int
+    survival_n_missing: int
+    direction: str = "differences are mist - conventional"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["variables"] = {k: v.to_dict() for k, v in self.variables.items()}
+        return jsonable(out)
+
+
+def mist_vs_conventional(frame: pd.DataFrame) -> MistComparison:
+    """Compare MISt with conventional posterior decompression and fixation: operative time, blood loss,
+    levels fused, Barthel gain (post - pre), VAS change (post - pre) by Welch t and Mann-Whitney; any
+    perioperative complication by Fisher's exact test; survival by the log-rank test."""
+    proc = _text(frame, "procedure")
+    bad = sorted(set(proc.dropna()) - {"conventional", "mist"})
+    if bad:
+        raise InvalidInputError("procedure", bad[0], "conventional, mist")
+    is_m = (proc == "mist").to_numpy()
+    is_c = (proc == "conventional").to_numpy()
+    continuous = {
+        "operative_time_min": _num(frame, "operative_time_min"),
+        "blood_loss_ml": _num(frame, "blood_loss_ml"),
+        "levels_fused": _num(frame, "levels_fused"),
+        "barthel_gain": _num(frame, "barthel_post") - _num(frame, "barthel_pre"),
+        "vas_change": _num(frame, "vas_post") - _num(frame, "vas_pre"),
+    }
+    variables: dict[str, GroupComparison] = {}
+    for name, v in continuous.items():
+        ok = ~np.isnan(v)
+        variables[name] = GroupComparison(
+            variable=name, n_mist=int((ok & is_m).sum()), n_conventional=int((ok & is_c).sum()),
+            n_missing=int(((is_m | is_c) & ~ok).sum()), welch=welch_t(v[is_m], v[is_c]),
+            mann_whitney=mann_whitney(v[is_m], v[is_c]),
+        )  # fmt: skip
+    comp = _text(frame, "complications").fillna("").astype(str).str.strip(" ;")
+    anyc = (comp != "").to_numpy()
+    em, ec = int((anyc & is_m).sum()), int((anyc & is_c).sum())
+    nm, nc = int(is_m.sum()), int(is_c.sum())
+    variables["any_complication"] = GroupComparison(
+        variable="any_complication", n_mist=nm, n_conventional=nc, n_missing=0,
+        fisher=fisher_2x2([[em, nm - em], [ec, nc - ec]]), events_mist=em, events_conventional=ec,
+    )  # fmt: skip
+    time, dead = _num(frame, "survival_months"), _num(frame, "dead")
+    ok = (is_m | is_c) & ~np.isnan(time) & ~np.isnan(dead)
+    chi2 = p = math.nan
+    if (ok & is_m).any() and (ok & is_c).any():
+        from spinemet.analysis.logrank import logrank
+
+        lr = logrank(time[ok], dead[ok], proc.to_numpy(dtype=object)[ok].astype(str))
+        chi2, p = float(lr.chi2), float(lr.p)
+    return MistComparison(
+        n_mist=nm, n_conventional=nc, n_missing_procedure=int(proc.isna().sum()), variables=variables,
+        survival_logrank_chi2=chi2, survival_logrank_p=p, survival_n_used=int(ok.sum()),
+        survival_n_missing=int((is_m | is_c).sum()) - int(ok.sum()),
+    )  # fmt: skip
