@@ -1,0 +1,262 @@
+"""Store a cohort frame in the registry: insert new patients, update changed fields, audit everything.
+
+All work happens on the caller's connection and transaction, so a failure at any point leaves the
+database as it was. Re-importing a patient (same pseudonymous ``patient_id``) updates only the fields
+whose value changed; columns absent from the frame are left untouched; an empty cell in a column that is
+present clears the stored value (audited as an update to missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from spinemet.registry.audit import Change, WriteContext, record_json, write_audit
+from spinemet.registry.bulk import bulk_insert
+from spinemet.registry.errors import RegistryError
+from spinemet.registry.models import Patient, PatientValue, Site
+from spinemet.registry.values import StoredValue, format_value, from_cell
+
+__all__ = ["ID_COLUMN", "SITE_COLUMN", "StoreResult", "ensure_sites", "store_frame"]
+
+ID_COLUMN = "patient_id"
+SITE_COLUMN = "site"
+#: Patients per chunk; also bounds the size of IN (...) lists.
+CHUNK = 500
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class StoreResult:
+    """What a store did: patients inserted/updated/unchanged, values changed, audit rows written."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    values_changed: int = 0
+    audit_rows: int = 0
+
+    @property
+    def patients(self) -> int:
+        """Patients in the frame."""
+        return self.inserted + self.updated + self.unchanged
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def ensure_sites(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
+    """Map site codes to ids, creating the sites that do not exist yet."""
+    wanted = sorted({c for c in codes if c})
+    site = Site.__table__
+    known: dict[str, int] = {}
+    for part in _chunks(wanted, CHUNK):
+        known.update(
+            {
+                code: sid
+                for sid, code in conn.execute(select(site.c.id, site.c.code).where(site.c.code.in_(part)))
+            }
+        )
+    missing = [c for c in wanted if c not in known]
+    if missing:
+        bulk_insert(conn, site, [{"code": c, "name": None} for c in missing])
+        for part in _chunks(missing, CHUNK):
+            known.update(
+                {
+                    code: sid
+                    for sid, code in conn.execute(select(site.c.id, site.c.code).where(site.c.code.in_(part)))
+                }
+            )
+    return known
+
+
+def _patient_records(frame: pd.DataFrame) -> list[tuple[str, str | None, dict[str, StoredValue | None]]]:
+    if ID_COLUMN not in frame.columns:
+        raise RegistryError(f"{ID_COLUMN}: column missing; allowed: a frame with a {ID_COLUMN} column")
+    value_columns = [c for c in frame.columns if c not in (ID_COLUMN, SITE_COLUMN)]
+    has_site = SITE_COLUMN in frame.columns
+    records = []
+    seen: set[str] = set()
+    for position, row in enumerate(frame.itertuples(index=False, name=None)):
+        cells = dict(zip(frame.columns, row, strict=True))
+        pid_cell = from_cell(cells[ID_COLUMN])
+        if pid_cell is None:
+            raise RegistryError(f"{ID_COLUMN}: got a missing value in frame row {position}; allowed: text")
+        pid = format_value(pid_cell)
+        assert pid is not None
+        if pid in seen:
+            raise RegistryError(f"{ID_COLUMN}: got {pid!r} twice; allowed: unique ids")
+        seen.add(pid)
+        site = format_value(from_cell(cells[SITE_COLUMN])) if has_site else None
+        records.append((pid, site, {c: from_cell(cells[c]) for c in value_columns}))
+    return records
+
+
+def store_frame(
+    conn: Connection,
+    frame: pd.DataFrame,
+    ctx: WriteContext,
+    *,
+    progress: ProgressCallback | None = None,
+) -> StoreResult:
+    """Insert or update the patients of ``frame`` (cohort column names) on ``conn``'s transaction.
+
+    Args:
+        conn: a connection inside a transaction (``engine.begin()``); nothing is committed here.
+        frame: one row per patient, ``patient_id`` required, other columns as in the cohort format.
+        ctx: who writes and why, copied to every audit row.
+        progress: called with (patients done, patients total) after each chunk.
+    """
+    records = _patient_records(frame)
+    has_site = SITE_COLUMN in frame.columns
+    site_ids = ensure_sites(conn, (s for _, s, _ in records if s)) if has_site else {}
+    site_codes: dict[int, str] = (
+        {sid: code for sid, code in conn.execute(select(Site.id, Site.code))} if has_site else {}
+    )
+    patient = Patient.__table__
+    value = PatientValue.__table__
+    result = StoreResult()
+    total = len(records)
+    done = 0
+    for part in _chunks(records, CHUNK):
+        ids = [pid for pid, _, _ in part]
+        existing = {
+            pid: (pk, site_id)
+            for pk, pid, site_id in conn.execute(
+                select(patient.c.id, patient.c.patient_id, patient.c.site_id).where(
+                    patient.c.patient_id.in_(ids)
+                )
+            )
+        }
+        old_values: dict[int, dict[str, StoredValue]] = {}
+        if existing:
+            pks = [pk for pk, _ in existing.values()]
+            for pk, column, num, text, date in conn.execute(
+                select(
+                    value.c.patient_pk,
+                    value.c.column,
+                    value.c.value_num,
+                    value.c.value_text,
+                    value.c.value_date,
+                ).where(value.c.patient_pk.in_(pks))
+            ):
+                old_values.setdefault(pk, {})[column] = (num, text, date)
+
+        changes: list[Change] = []
+        new_patients = [(pid, site, vals) for pid, site, vals in part if pid not in existing]
+        if new_patients:
+            bulk_insert(
+                conn,
+                patient,
+                [
+                    {
+                        "patient_id": pid,
+                        "site_id": site_ids.get(site) if site else None,
+                        "created_at": ctx.at,
+                        "updated_at": ctx.at,
+                    }
+                    for pid, site, _ in new_patients
+                ],
+            )
+            new_pks = {
+                pid: pk
+                for pk, pid in conn.execute(
+                    select(patient.c.id, patient.c.patient_id).where(
+                        patient.c.patient_id.in_([p for p, _, _ in new_patients])
+                    )
+                )
+            }
+            value_rows = []
+            for pid, site, vals in new_patients:
+                shown: dict[str, str | None] = {SITE_COLUMN: site} if site else {}
+                for column, stored in vals.items():
+                    if stored is not None:
+                        value_rows.append(_value_row(new_pks[pid], column, stored))
+                        shown[column] = format_value(stored)
+                changes.append(Change("insert", "patient", pid, None, None, record_json(shown)))
+            bulk_insert(conn, value, value_rows)
+            result.inserted += len(new_patients)
+
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        deletes: list[dict[str, Any]] = []
+        site_updates: list[dict[str, Any]] = []
+        touched: list[int] = []
+        for pid, site, vals in part:
+            if pid not in existing:
+                continue
+            pk, old_site_id = existing[pid]
+            before = old_values.get(pk, {})
+            n_changes = 0
+            if has_site:
+                old_site = site_codes.get(old_site_id) if old_site_id is not None else None
+                if old_site != site:
+                    site_updates.append({"pk": pk, "new_site": site_ids.get(site) if site else None})
+                    changes.append(Change("update", "patient", pid, SITE_COLUMN, old_site, site))
+                    n_changes += 1
+            for column, stored in vals.items():
+                old = before.get(column)
+                if old == stored:
+                    continue
+                if stored is None:
+                    deletes.append({"pk": pk, "col": column})
+                elif old is None:
+                    inserts.append(_value_row(pk, column, stored))
+                else:
+                    updates.append(
+                        {"pk": pk, "col": column, "num": stored[0], "txt": stored[1], "dat": stored[2]}
+                    )
+                changes.append(
+                    Change("update", "patient", pid, column, format_value(old), format_value(stored))
+                )
+                n_changes += 1
+            if n_changes:
+                touched.append(pk)
+                result.updated += 1
+                result.values_changed += n_changes
+            else:
+                result.unchanged += 1
+        if deletes:
+            conn.execute(
+                delete(value).where(
+                    value.c.patient_pk == bindparam("pk"), value.c.column == bindparam("col")
+                ),
+                deletes,
+            )
+        if updates:
+            conn.execute(
+                update(value)
+                .where(value.c.patient_pk == bindparam("pk"), value.c.column == bindparam("col"))
+                .values(value_num=bindparam("num"), value_text=bindparam("txt"), value_date=bindparam("dat")),
+                updates,
+            )
+        bulk_insert(conn, value, inserts)
+        if site_updates:
+            conn.execute(
+                update(patient).where(patient.c.id == bindparam("pk")).values(site_id=bindparam("new_site")),
+                site_updates,
+            )
+        if touched:
+            conn.execute(update(patient).where(patient.c.id.in_(touched)).values(updated_at=ctx.at))
+        result.audit_rows += write_audit(conn, ctx, changes)
+        done += len(part)
+        if progress is not None:
+            progress(done, total)
+    return result
+
+
+def _value_row(pk: int, column: str, stored: StoredValue) -> dict[str, Any]:
+    return {
+        "patient_pk": pk,
+        "column": column,
+        "value_num": stored[0],
+        "value_text": stored[1],
+        "value_date": stored[2],
+    }

@@ -1,0 +1,163 @@
+"""Storing cohort frames: insert, re-import updates only changed fields, audit rows, atomicity."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from spinemet.registry import store as store_module
+from spinemet.registry.audit import WriteContext, audit_frame
+from spinemet.registry.backup import table_counts
+from spinemet.registry.models import Patient, PatientValue
+from spinemet.registry.query import load_frame
+from spinemet.registry.store import store_frame
+from tests.registry.conftest import make_cohort
+
+CTX = WriteContext(username="alice", source_file="cohort.csv", source_sha256="ab" * 32)
+
+
+def _stored(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return load_frame(conn)
+
+
+def test_insert_then_read_back_equal(engine) -> None:
+    frame = make_cohort(7)
+    with engine.begin() as conn:
+        result = store_frame(conn, frame, CTX)
+    assert (result.inserted, result.updated, result.unchanged) == (7, 0, 0)
+    back = _stored(engine)
+    pd.testing.assert_frame_equal(back[frame.columns], frame, check_like=False)
+    assert back["age"].dtype == np.float64
+    assert back["surgery_date"].dtype == "datetime64[ns]"
+    assert back["sex"].map(type).eq(str).all()
+
+
+def test_insert_audit_rows_name_source_and_values(engine) -> None:
+    frame = make_cohort(2)
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+        trail = audit_frame(conn)
+    assert list(trail["action"]) == ["insert", "insert"]
+    assert list(trail["record_id"]) == ["P00000", "P00001"]
+    assert set(trail["username"]) == {"alice"}
+    assert set(trail["source_file"]) == {"cohort.csv"}
+    assert set(trail["source_sha256"]) == {"ab" * 32}
+    first = json.loads(trail["new_value"].iloc[0])
+    assert first["kps"] == str(int(frame["kps"].iloc[0]))
+    assert first["surgery_date"] == frame["surgery_date"].iloc[0].date().isoformat()
+    assert first["site"] == "A"
+    assert trail["old_value"].isna().all()
+
+
+def test_reimport_updates_only_changed_fields_without_duplicates(engine) -> None:
+    frame = make_cohort(4)
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+    changed = frame.copy()
+    old_kps = changed.loc[1, "kps"]
+    changed.loc[1, "kps"] = 10.0 if old_kps != 10.0 else 20.0
+    changed.loc[2, "complications"] = np.nan  # was set: cleared
+    changed.loc[3, "site"] = "Z"
+    ctx2 = WriteContext(username="bob", source_file="cohort_v2.csv", source_sha256="cd" * 32)
+    with engine.begin() as conn:
+        result = store_frame(conn, changed, ctx2)
+    assert (result.inserted, result.updated, result.unchanged) == (0, 3, 1)
+    assert result.values_changed == 3
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Patient)).scalar() == 4
+        trail = audit_frame(conn)
+    updates = trail[trail["action"] == "update"]
+    got = {(r.record_id, r.field, r.old_value, r.new_value, r.username) for r in updates.itertuples()}
+    assert got == {
+        ("P00001", "kps", str(int(old_kps)), str(int(changed.loc[1, "kps"])), "bob"),
+        ("P00002", "complications", "surgical_site_infection;other", None, "bob"),
+        ("P00003", "site", "A", "Z", "bob"),
+    }
+    assert set(updates["source_file"]) == {"cohort_v2.csv"}
+    pd.testing.assert_frame_equal(_stored(engine)[changed.columns], changed)
+
+
+def test_reimport_identical_file_writes_nothing(engine) -> None:
+    frame = make_cohort(3)
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+    with engine.connect() as conn:
+        before = table_counts(conn)
+    with engine.begin() as conn:
+        result = store_frame(conn, frame, CTX)
+    assert result.unchanged == 3 and result.audit_rows == 0
+    with engine.connect() as conn:
+        assert table_counts(conn) == before
+
+
+def test_columns_absent_from_file_are_kept(engine) -> None:
+    frame = make_cohort(3)
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+    partial = frame[["patient_id", "kps"]].copy()
+    partial["kps"] = 100.0
+    with engine.begin() as conn:
+        store_frame(conn, partial, CTX)
+    back = _stored(engine)
+    assert list(back["kps"]) == [100.0] * 3
+    pd.testing.assert_series_equal(back["age"], frame["age"])
+
+
+def test_duplicate_patient_id_refused(engine) -> None:
+    frame = pd.concat([make_cohort(2), make_cohort(1)], ignore_index=True)
+    with pytest.raises(Exception, match="twice"), engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+    with engine.connect() as conn:
+        assert sum(table_counts(conn).values()) == 0
+
+
+def test_failure_mid_transaction_leaves_database_as_it_was(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail after 2 of 5 chunks were written: nothing of the second import remains."""
+    with engine.begin() as conn:
+        store_frame(conn, make_cohort(3, prefix="OLD"), CTX)
+    with engine.connect() as conn:
+        before_counts = table_counts(conn)
+        before_audit = audit_frame(conn)
+    before_frame = _stored(engine)
+    monkeypatch.setattr(store_module, "CHUNK", 10)
+    frame = make_cohort(50, seed=3)
+    calls: list[int] = []
+
+    def boom(done: int, total: int) -> None:
+        calls.append(done)
+        if done >= 20:
+            raise RuntimeError("simulated crash")
+
+    with pytest.raises(RuntimeError, match="simulated crash"), engine.begin() as conn:
+        store_frame(conn, frame, CTX, progress=boom)
+    assert calls == [10, 20]
+    with engine.connect() as conn:
+        assert table_counts(conn) == before_counts
+        pd.testing.assert_frame_equal(audit_frame(conn), before_audit)
+        assert (
+            conn.execute(select(func.count()).select_from(PatientValue)).scalar()
+            == before_counts["patient_value"]
+        )
+    pd.testing.assert_frame_equal(_stored(engine), before_frame)
+
+
+def test_load_frame_filters_and_site(engine) -> None:
+    frame = make_cohort(9)
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+        by_site = load_frame(conn, site="B")
+        lung = load_frame(conn, filters={"primary_tumor": "lung"})
+        kps = load_frame(conn, filters={"kps": str(int(frame.loc[0, "kps"]))})
+        both = load_frame(conn, filters={"site": "A", "sex": "M"})
+        date = load_frame(conn, filters={"surgery_date": frame.loc[4, "surgery_date"].date().isoformat()})
+    assert list(by_site["patient_id"]) == list(frame.loc[frame["site"] == "B", "patient_id"])
+    assert list(lung["patient_id"]) == list(frame.loc[frame["primary_tumor"] == "lung", "patient_id"])
+    assert list(kps["patient_id"]) == list(frame.loc[frame["kps"] == frame.loc[0, "kps"], "patient_id"])
+    expected = frame[(frame["site"] == "A") & (frame["sex"] == "M")]["patient_id"]
+    assert list(both["patient_id"]) == list(expected)
+    assert "P00004" in set(date["patient_id"])
