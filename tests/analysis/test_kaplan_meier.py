@@ -1,0 +1,217 @@
+"""Kaplan-Meier estimates against R's survival 3.5-3 (fixtures written by tests/r/km_logrank.R).
+
+Every number compared here was printed by R: ``survfit(Surv(time, event) ~ 1, conf.type=ct)`` (table),
+``summary(fit)$std.err`` (SE of S), ``quantile(fit, probs=c(.25, .5, .75))`` (median and quartiles with CIs),
+``summary(fit, times=times, extend=TRUE)`` (survival at times) and ``summary(fit, rmean=tau)$table``
+(restricted mean and its SE). Datasets: tests/data/datasets/*.csv, exported from R by export_datasets.R.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spinemet.analysis.survival import kaplan_meier
+from spinemet.errors import InvalidInputError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+DATASETS = ("lung", "lung_ecog", "veteran", "ovarian", "pbc", "pbc_stage")
+CI_TYPES = ("log", "plain", "log-log")
+RTOL = 1e-9
+ATOL = 1e-12
+
+
+def _num(values: list) -> np.ndarray:
+    """R numbers from jsonlite (NA/NaN/Inf written as strings) as float64."""
+    conv = {"NA": math.nan, "NaN": math.nan, "Inf": math.inf, "-Inf": -math.inf}
+    items = values if isinstance(values, list) else [values]
+    return np.array([conv[v] if isinstance(v, str) else v for v in items], dtype=float)
+
+
+def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """(time, event, {grouping variable: values}) exactly as tests/r/km_logrank.R builds them."""
+    if name.startswith("lung"):
+        d = pd.read_csv(DATA / "datasets/lung.csv")
+        if name == "lung":
+            return d["time"].to_numpy(), (d["status"] - 1).to_numpy(), {"sex": d["sex"].to_numpy()}
+        d = d[d["ph.ecog"].notna()]
+        return d["time"].to_numpy(), (d["status"] - 1).to_numpy(), {"ph.ecog": d["ph.ecog"].to_numpy()}
+    if name == "veteran":
+        d = pd.read_csv(DATA / "datasets/veteran.csv")
+        groups = {"trt": d["trt"].to_numpy(), "celltype": d["celltype"].to_numpy()}
+        return d["time"].to_numpy(), d["status"].to_numpy(), groups
+    if name == "ovarian":
+        d = pd.read_csv(DATA / "datasets/ovarian.csv")
+        return d["futime"].to_numpy(), d["fustat"].to_numpy(), {"rx": d["rx"].to_numpy()}
+    d = pd.read_csv(DATA / "datasets/pbc.csv")
+    col = "trt" if name == "pbc" else "stage"
+    d = d[d[col].notna()]
+    return d["time"].to_numpy(), (d["status"] == 2).astype(int).to_numpy(), {col: d[col].to_numpy()}
+
+
+def _label(v: object) -> str:
+    return f"{v:g}" if isinstance(v, int | float | np.number) else str(v)
+
+
+def _curve_data(name: str, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    time, event, groups = load_dataset(name)
+    if key == "overall":
+        return time, event, None
+    if key == "weighted":
+        i = np.arange(1, time.size + 1)
+        return time, event, 0.5 + (i % 5) / 4
+    var, level = key.split("=", 1)
+    sel = np.array([_label(v) == level for v in groups[var]])
+    return time[sel], event[sel], None
+
+
+def _fixture_cases() -> list:
+    cases = []
+    for name in DATASETS:
+        fx = json.loads((DATA / f"r/km_{name}.json").read_text())
+        for key, value in fx.items():
+            if isinstance(value, dict) and "log" in value:
+                cases.extend(pytest.param(name, key, ct, id=f"{name}-{key}-{ct}") for ct in CI_TYPES)
+    return cases
+
+
+CASES = _fixture_cases()
+
+
+@pytest.fixture(scope="module")
+def fixtures() -> dict[str, dict]:
+    return {name: json.loads((DATA / f"r/km_{name}.json").read_text()) for name in DATASETS}
+
+
+def _close(actual: np.ndarray, expected: np.ndarray) -> None:
+    got = np.asarray(actual, dtype=float)
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True)
+
+
+@pytest.mark.parametrize(("name", "key", "ct"), CASES)
+def test_table_matches_survfit(fixtures: dict, name: str, key: str, ct: str) -> None:
+    """R: survfit(Surv(time, event) ~ 1, conf.type=ct) -> $time, $n.risk, $n.event, $n.censor, $surv,
+    $std.err, $lower, $upper; summary(fit, censored=TRUE)$std.err (SE of S). Weighted curves:
+    survfit(..., weights=w, robust=FALSE)."""
+    exp = fixtures[name][key][ct]["table"]
+    time, event, w = _curve_data(name, key)
+    fit = kaplan_meier(time, event, ci_method=ct, weights=w)
+    tab = fit.table
+    _close(tab["time"], _num(exp["time"]))
+    _close(tab["n_risk"], _num(exp["n.risk"]))
+    _close(tab["n_event"], _num(exp["n.event"]))
+    _close(tab["n_censor"], _num(exp["n.censor"]))
+    _close(tab["survival"], _num(exp["surv"]))
+    _close(fit.se_log, _num(exp["std.err"]))
+    _close(tab["std_err"], _num(exp["std.err.surv"]))
+    _close(tab["lower"], _num(exp["lower"]))
+    _close(tab["upper"], _num(exp["upper"]))
+    assert fit.n == fixtures[name][key][ct]["n"]
+
+
+@pytest.mark.parametrize(("name", "key", "ct"), CASES)
+def test_median_and_quartiles_match_quantile_survfit(fixtures: dict, name: str, key: str, ct: str) -> None:
+    """R: quantile(survfit(Surv(time, event) ~ 1, conf.type=ct), probs=c(.25, .5, .75)) -> quantile, lower,
+    upper (NA = not reached)."""
+    exp = fixtures[name][key][ct]["quantile"]
+    time, event, w = _curve_data(name, key)
+    fit = kaplan_meier(time, event, ci_method=ct, weights=w)
+    got = np.array([fit.quantile(p) for p in exp["probs"]])
+    _close(got[:, 0], _num(exp["quantile"]))
+    _close(got[:, 1], _num(exp["lower"]))
+    _close(got[:, 2], _num(exp["upper"]))
+    _close([fit.median, *fit.median_ci], _num([exp["quantile"][1], exp["lower"][1], exp["upper"][1]]))
+
+
+@pytest.mark.parametrize(("name", "key", "ct"), CASES)
+def test_survival_at_times_matches_summary(fixtures: dict, name: str, key: str, ct: str) -> None:
+    """R: summary(survfit(..., conf.type=ct), times=times, extend=TRUE) -> n.risk, n.event, surv, std.err,
+    lower, upper."""
+    exp = fixtures[name][key][ct]["at"]
+    time, event, w = _curve_data(name, key)
+    got = kaplan_meier(time, event, ci_method=ct, weights=w).survival_at(fixtures[name]["times"])
+    _close(got["time"], _num(exp["time"]))
+    _close(got["n_risk"], _num(exp["n.risk"]))
+    _close(got["n_event"], _num(exp["n.event"]))
+    _close(got["survival"], _num(exp["surv"]))
+    _close(got["std_err"], _num(exp["std.err"]))
+    _close(got["lower"], _num(exp["lower"]))
+    _close(got["upper"], _num(exp["upper"]))
+
+
+@pytest.mark.parametrize(("name", "key", "ct"), [c for c in CASES if c.values[2] == "log"])
+def test_rmst_matches_print_rmean(fixtures: dict, name: str, key: str, ct: str) -> None:
+    """R: summary(survfit(...), rmean=tau)$table[c("rmean", "se(rmean)")] (= print(fit, rmean=tau))."""
+    exp = fixtures[name][key][ct]["rmean"]
+    time, event, w = _curve_data(name, key)
+    got = kaplan_meier(time, event, weights=w).rmst(exp["tau"])
+    assert got.tau == exp["tau"]
+    _close([got.estimate, got.se], _num([exp["rmean"], exp["se"]]))
+
+
+def test_lung_overall_median_known_value(fixtures: dict) -> None:
+    """R: quantile(survfit(Surv(time, status - 1) ~ 1, data=lung), 0.5) -> 310 (CI 285, 363)."""
+    time, event, _ = load_dataset("lung")
+    fit = kaplan_meier(time, event)
+    assert fit.median == 310.0
+    assert fit.median_ci == (285.0, 363.0)
+    assert fit.n == 228 and fit.n_events == 165
+
+
+def test_median_not_reached_gives_nan() -> None:
+    """Curve that never falls to 0.5: the median and its upper limit are NaN (R prints NA)."""
+    fit = kaplan_meier([1, 2, 3, 4, 5, 6], [1, 0, 0, 0, 0, 0])
+    assert math.isnan(fit.median)
+    assert math.isnan(fit.median_ci[1])
+    assert fit.table["survival"].iloc[-1] == pytest.approx(5 / 6)
+
+
+def test_flat_stretch_at_half_gives_midpoint() -> None:
+    """S = 0.5 exactly on [2, 3): the median is the midpoint 2.5 (R quantile.survfit / print.survfit)."""
+    fit = kaplan_meier([1, 2, 3, 4], [1, 1, 1, 1])
+    assert fit.median == 2.5
+
+
+def test_accepts_bool_event_and_pandas() -> None:
+    a = kaplan_meier(pd.Series([5.0, 3, 9, 2]), pd.Series([True, False, True, True]))
+    b = kaplan_meier([5, 3, 9, 2], [1, 0, 1, 1])
+    np.testing.assert_array_equal(a.surv, b.surv)
+    d = a.to_dict()
+    assert d["n"] == 4 and d["n_events"] == 3 and len(d["table"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "fragment"),
+    [
+        ({"time": [1, 2, -1, 3], "event": [1, 0, 1, 1]}, "time", "index 2"),
+        ({"time": [1, 2, np.nan], "event": [1, 0, 1]}, "time", "index 2"),
+        ({"time": [1, 2, 3], "event": [1, 2, 1]}, "event", "index 1"),
+        ({"time": [1, 2, 3], "event": [1, 0]}, "event", "length 2"),
+        ({"time": [], "event": []}, "time", "at least one"),
+        ({"time": ["a", 1], "event": [1, 1]}, "time", "index 0"),
+        ({"time": [1, 2], "event": [1, 1], "ci_method": "arcsin"}, "ci_method", "log-log"),
+        ({"time": [1, 2], "event": [1, 1], "conf_level": 95}, "conf_level", "between 0 and 1"),
+        ({"time": [1, 2], "event": [1, 1], "weights": [1, 0]}, "weights", "index 1"),
+    ],
+)
+def test_invalid_input_names_the_argument(kwargs: dict, field: str, fragment: str) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        kaplan_meier(kwargs.pop("time"), kwargs.pop("event"), **kwargs)
+    assert err.value.field == field
+    assert str(err.value).startswith(f"{field}: ")
+    assert fragment in str(err.value)
+
+
+def test_quantile_and_rmst_validate_arguments() -> None:
+    fit = kaplan_meier([1, 2, 3], [1, 1, 0])
+    with pytest.raises(InvalidInputError, match=r"^p: "):
+        fit.quantile(1.5)
+    with pytest.raises(InvalidInputError, match=r"^tau: "):
+        fit.rmst(-1)
+    with pytest.raises(InvalidInputError, match=r"^times: "):
+        fit.survival_at([1, -2])
