@@ -30,6 +30,9 @@ import numpy as np
 import pandas as pd
 
 from spinemet.errors import InvalidInputError
+from spinemet.scores.levels import region_of_level
+from spinemet.scores.sins import sins_band
+from spinemet.scores.tokuhashi import tokuhashi_band
 
 __all__ = [
     "COMPLICATIONS",
@@ -271,8 +274,13 @@ def categorical_summary(
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    for col in ("n", "denominator", "n_missing"):
-        df[col] = df[col].astype("int64")
+    for col in SUMMARY_COLUMNS:
+        if col in ("table", "variable", "level"):
+            df[col] = df[col].astype("object")
+        elif col in ("n", "denominator", "n_missing"):
+            df[col] = df[col].astype("int64")
+        else:
+            df[col] = df[col].astype("float64")
     return df
 
 
@@ -320,14 +328,12 @@ def _map_unique(s: pd.Series, func: Any) -> pd.Series:
 def region_series(frame: pd.DataFrame) -> pd.Series:
     """Region of the main level (cervical | thoracic | lumbar | sacral), from ``main_level``.
 
-    Uses ``spinemet.scores.region_of_level`` (one call per distinct level).
+    Uses ``spinemet.scores.levels.region_of_level`` (one call per distinct level).
     """
     if "region" in frame.columns:
         return frame["region"].astype("object")
     if "main_level" not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="object")
-    from spinemet.scores import region_of_level
-
     return _map_unique(frame["main_level"], region_of_level)
 
 
@@ -336,9 +342,7 @@ def _band_from_total(frame: pd.DataFrame, band_col: str, total_col: str, func_na
         return frame[band_col].astype("object")
     if total_col not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="object")
-    import spinemet.scores as scores
-
-    band = getattr(scores, func_name)
+    band = {"tokuhashi_band": tokuhashi_band, "sins_band": sins_band}[func_name]
     totals = pd.to_numeric(frame[total_col], errors="coerce")
 
     def code(total: float) -> str:

@@ -428,9 +428,8 @@ def observed_vs_predicted(
     if len(groups_present) >= 2:
         lr = logrank(time[use], dead[use], band[use].astype(str))
         lr_chi2, lr_df, lr_p = float(lr.chi2), float(lr.df), float(lr.p)
-        order = {b: i + 1 for i, b in enumerate(TOKUHASHI_BANDS)}
-        scores = np.array([order[x] for x in band[use]], dtype=float)
-        tr = logrank_trend(time[use], dead[use], scores)
+        order = {b: float(i + 1) for i, b in enumerate(TOKUHASHI_BANDS)}
+        tr = logrank_trend(time[use], dead[use], band[use].astype(str), scores=order)
         tr_chi2, tr_p = float(tr.chi2), float(tr.p)
     return ObservedVsPredicted(
         bands=bands, n=len(frame), n_used=int(use.sum()), n_missing=len(frame) - int(use.sum()),

@@ -1,0 +1,228 @@
+"""Prognostic accuracy of the survival scores on a cohort: Harrell's C, time-dependent AUC, and calibration
+of the Tokuhashi bands against Kaplan-Meier survival.
+
+Direction. Scores differ in which end predicts longer survival (:data:`SCORE_DIRECTIONS`):
+Tokuhashi, modified Bauer and NESMS are higher = better prognosis; Tomita and Katagiri are higher = worse.
+Harrell's C is computed as R ``concordance(Surv(t, d) ~ x)`` for higher-is-better scores and with
+``reverse = TRUE`` for higher-is-worse scores, so C > 0.5 always means the score ranks patients in its
+intended direction. For the time-dependent AUC the
+marker is oriented the other way (higher = higher risk of death by t), as in R ``timeROC``.
+SINS measures mechanical instability, not survival; it is reported only when asked for, with that note.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spinemet.analysis.descriptive import TOKUHASHI_BANDS, jsonable, tokuhashi_band_series
+from spinemet.errors import InvalidInputError
+
+__all__ = [
+    "DEFAULT_SCORES",
+    "SCORE_DIRECTIONS",
+    "BandCalibration",
+    "ScoreAccuracy",
+    "prognostic_accuracy",
+    "score_accuracy",
+    "tokuhashi_calibration",
+]
+
+SCORE_DIRECTIONS: Mapping[str, str] = {
+    "tokuhashi": "higher_better",
+    "tomita": "higher_worse",
+    "katagiri": "higher_worse",
+    "bauer_modified": "higher_better",
+    "modified_bauer": "higher_better",
+    "bauer": "higher_better",
+    "nesms": "higher_better",
+    "sins": "higher_worse",
+}
+"""Which end of each score predicts longer survival (Tokuhashi 2005, Tomita 2001, Katagiri 2014,
+Leithner 2008, Ghori 2015; SINS is an instability score)."""
+
+DEFAULT_SCORES: tuple[str, ...] = ("tokuhashi", "tomita", "katagiri", "bauer_modified", "nesms")
+
+_NOTES = {"sins": "SINS grades spinal instability (Fisher 2010); it was not designed to predict survival"}
+
+#: Tokuhashi 2005 predicted survival of each band, as the statement checked against KM survival.
+_BAND_PREDICTION: Mapping[str, tuple[str, float, str]] = {
+    "0-8": ("< 6 months", 6.0, "below"),
+    "9-11": (">= 6 months", 6.0, "above"),
+    "12-15": (">= 1 year", 12.0, "above"),
+}
+
+
+@dataclass(frozen=True)
+class ScoreAccuracy:
+    """Discrimination of one score for overall survival."""
+
+    score: str
+    direction: str
+    n: int
+    n_used: int
+    n_missing: int
+    events: int
+    c_index: float
+    c_se: float
+    c_ci95: tuple[float, float]
+    auc: dict[str, float]
+    auc_times_months: tuple[float, ...]
+    computable: bool
+    methods: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class BandCalibration:
+    """Tokuhashi band prediction against Kaplan-Meier survival at 6 and 12 months."""
+
+    band: str
+    predicted: str
+    n: int
+    events: int
+    km_survival: dict[str, float]
+    km_lower: dict[str, float]
+    km_upper: dict[str, float]
+    km_median: float
+    consistent: bool | None
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({k: getattr(self, k) for k in self.__dataclass_fields__})
+
+
+def _survival_arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def num(col: str) -> np.ndarray:
+        if col not in frame.columns:
+            return np.full(len(frame), np.nan)
+        return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    return num("survival_months"), num("dead")
+
+
+def _score_column(frame: pd.DataFrame, score: str) -> np.ndarray | None:
+    names = [score, *(["modified_bauer"] if score == "bauer_modified" else [])]
+    names += ["bauer_modified"] if score == "modified_bauer" else []
+    for name in names:
+        if name in frame.columns:
+            return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return None
+
+
+def _auc_values(result: Any, times: Sequence[float]) -> list[float]:
+    """Extract AUC values at ``times`` from the time_auc result (DataFrame, object with .auc, or array)."""
+    if isinstance(result, pd.DataFrame):
+        col = "auc" if "auc" in result.columns else result.columns[-1]
+        return [float(v) for v in result[col].to_numpy()]
+    auc = getattr(result, "auc", result)
+    arr = np.atleast_1d(np.asarray(auc, dtype=float))
+    return [float(v) for v in arr[: len(times)]]
+
+
+def score_accuracy(
+    frame: pd.DataFrame, score: str, *, times: Sequence[float] = (6.0, 12.0)
+) -> ScoreAccuracy:
+    """Harrell's C (with SE and 95% CI) and time-dependent AUC at ``times`` months for one score column.
+
+    Patients with a missing score, survival time or status are left out (``n_missing``).
+    """
+    if score not in SCORE_DIRECTIONS:
+        raise InvalidInputError("score", score, ", ".join(SCORE_DIRECTIONS))
+    direction = SCORE_DIRECTIONS[score]
+    nan = math.nan
+    time, dead = _survival_arrays(frame)
+    values = _score_column(frame, score)
+    notes = [_NOTES[score]] if score in _NOTES else []
+    key = [f"{t:g}" for t in times]
+    methods = {
+        "c_index": "Harrell's C with infinitesimal-jackknife SE and Wald 95% CI (R survival::concordance"
+        + (", reverse=TRUE: higher score = worse)" if direction == "higher_worse" else ", reverse=FALSE)"),
+        "auc": "cumulative/dynamic time-dependent AUC (spinemet.analysis.time_auc), marker oriented so "
+        "higher = higher risk",
+    }
+    if values is None:
+        notes.append(f"column {score!r} not in the cohort")
+        return ScoreAccuracy(score, direction, len(frame), 0, len(frame), 0, nan, nan, (nan, nan),
+                             dict.fromkeys(key, nan), tuple(times), False, methods, tuple(notes))
+    ok = ~np.isnan(values) & ~np.isnan(time) & ~np.isnan(dead)
+    n_used = int(ok.sum())
+    t, d, x = time[ok], dead[ok], values[ok]
+    oriented = x if direction == "higher_better" else -x
+    c = se = nan
+    ci = (nan, nan)
+    auc = dict.fromkeys(key, nan)
+    computable = n_used >= 2 and d.sum() > 0 and np.unique(x).size > 1
+    if computable:
+        from spinemet.analysis.concordance import concordance
+
+        res = concordance(t, d, x, reverse=direction == "higher_worse")
+        c, se = float(res.c), float(res.se)
+        ci = (float(res.ci[0]), float(res.ci[1]))
+        try:
+            from spinemet.analysis.time_auc import time_dependent_auc
+
+            vals = _auc_values(time_dependent_auc(t, d, -oriented, list(times)), times)
+            auc = dict(zip(key, vals, strict=True))
+        except (InvalidInputError, ValueError) as exc:
+            notes.append(f"time-dependent AUC not computable: {exc}")
+    else:
+        notes.append("not computable: needs >= 2 patients, >= 1 death and more than one score value")
+    return ScoreAccuracy(
+        score=score, direction=direction, n=len(frame), n_used=n_used, n_missing=len(frame) - n_used,
+        events=int(d.sum()), c_index=c, c_se=se, c_ci95=ci, auc=auc, auc_times_months=tuple(times),
+        computable=bool(computable), methods=methods, notes=tuple(notes),
+    )  # fmt: skip
+
+
+def prognostic_accuracy(
+    frame: pd.DataFrame, scores: Iterable[str] | None = None, *, times: Sequence[float] = (6.0, 12.0)
+) -> dict[str, ScoreAccuracy]:
+    """:func:`score_accuracy` for each score; by default every one of :data:`DEFAULT_SCORES` present in
+    the frame (Tokuhashi is always reported)."""
+    if scores is None:
+        scores = [s for s in DEFAULT_SCORES if s == "tokuhashi" or _score_column(frame, s) is not None]
+    return {s: score_accuracy(frame, s, times=times) for s in scores}
+
+
+def tokuhashi_calibration(
+    frame: pd.DataFrame, *, times: Sequence[float] = (6.0, 12.0), ci_method: str = "log"
+) -> dict[str, BandCalibration]:
+    """Per Tokuhashi band: KM survival (95% CI, ``ci_method``) at ``times`` months against the band's
+    prediction. ``consistent`` checks the prediction as a statement about the median: 0-8 "< 6 months"
+    holds when KM S(6) < 0.5; 9-11 ">= 6 months" when S(6) >= 0.5; 12-15 ">= 1 year" when S(12) >= 0.5.
+    None when the band is empty."""
+    from spinemet.analysis.survival import kaplan_meier
+
+    time, dead = _survival_arrays(frame)
+    band = tokuhashi_band_series(frame).to_numpy(dtype=object)
+    ok_surv = ~np.isnan(time) & ~np.isnan(dead)
+    key = [f"{t:g}" for t in times]
+    out: dict[str, BandCalibration] = {}
+    for b in TOKUHASHI_BANDS:
+        predicted, horizon, side = _BAND_PREDICTION[b]
+        rule = f"prediction {predicted!r} holds when KM S({horizon:g}) {'<' if side == 'below' else '>='} 0.5"
+        ok = ok_surv & (band == b)
+        nan_map = dict.fromkeys(key, math.nan)
+        if not ok.any():
+            out[b] = BandCalibration(b, predicted, 0, 0, nan_map, dict(nan_map), dict(nan_map), math.nan,
+                                     None, rule)
+            continue
+        km = kaplan_meier(time[ok], dead[ok], ci_method=ci_method)
+        at = km.survival_at(list(times))
+        s = dict(zip(key, at["survival"].astype(float), strict=True))
+        lo = dict(zip(key, at["lower"].astype(float), strict=True))
+        hi = dict(zip(key, at["upper"].astype(float), strict=True))
+        s_h = float(km.survival_at([horizon])["survival"].iloc[0])
+        consistent = s_h < 0.5 if side == "below" else s_h >= 0.5
+        out[b] = BandCalibration(b, predicted, int(ok.sum()), int(dead[ok].sum()), s, lo, hi,
+                                 float(km.median), bool(consistent), rule)
+    return out
