@@ -1,3 +1,373 @@
-"""Commands of this module are added by their owner."""
+"""Registry commands: ``import``, ``export``, ``patients``, ``backup``, ``restore``, ``followup``,
+``audit`` and ``db upgrade|current``. Thin: the work is done in :mod:`spinemet.registry`.
 
-from spinemet.cli.app import app  # noqa: F401
+The database is ``--db URL`` (or an SQLite file path), else ``$SPINEMET_DATABASE_URL``, else
+``./spinemet.sqlite``. Messages never show patient data other than the pseudonymous ``patient_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from spinemet.cli.app import app
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from spinemet.cohort.problems import Problem
+
+__all__ = ["db_app", "followup_app"]
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL or SQLite file (default: $SPINEMET_DATABASE_URL, else ./spinemet.sqlite)."
+    ),
+]
+UserOption = Annotated[
+    str | None, typer.Option("--user", help="Who makes the change (default: the OS user).")
+]
+
+db_app = typer.Typer(help="Registry database schema (Alembic migrations).", no_args_is_help=True)
+followup_app = typer.Typer(help="Record and list follow-up contacts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(followup_app, name="followup")
+
+_err = Console(stderr=True)
+_out = Console()
+
+#: Columns shown by ``spinemet patients`` (no dates or free text: only the pseudonymous id identifies).
+LIST_COLUMNS = ("sex", "age", "primary_tumor", "main_level", "procedure", "survival_months", "dead")
+
+
+def _engine(db: str | None) -> Engine:
+    from spinemet.registry.engine import make_engine
+
+    return make_engine(db)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    _err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _registry_errors() -> tuple[type[Exception], ...]:
+    from spinemet.errors import InvalidInputError
+    from spinemet.registry.errors import RegistryError
+
+    return (RegistryError, InvalidInputError)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Migrate the database schema to the newest revision (back up first)."""
+    from spinemet.registry.engine import redact_url
+    from spinemet.registry.schema import upgrade
+
+    engine = _engine(db)
+    revision = upgrade(engine)
+    typer.echo(f"{redact_url(str(engine.url))}: schema at revision {revision}")
+
+
+@db_app.command("current")
+def db_current(db: DbOption = None) -> None:
+    """Show the schema revision of the database and the newest one this spinemet knows."""
+    from spinemet.registry.schema import current_revision, head_revision
+
+    with _engine(db).connect() as conn:
+        rev = current_revision(conn)
+    typer.echo(f"current: {rev or 'none (empty database)'}; newest: {head_revision()}")
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Cohort file (csv, xlsx, sav).")],
+    db: DbOption = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why the data are imported (stored in the audit trail).")
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Store the valid rows; write rejected rows to --rejected-out."),
+    ] = False,
+    rejected_out: Annotated[
+        Path | None, typer.Option("--rejected-out", help="CSV file for rejected rows and their reasons.")
+    ] = None,
+    user: UserOption = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, xlsx or sav (default: from the suffix).")
+    ] = None,
+) -> None:
+    """Import a cohort file in one transaction: new patients are added, known ones updated (audited)."""
+    from spinemet.cohort.problems import CohortValidationError
+    from spinemet.registry.importer import import_file
+
+    if skip_invalid and rejected_out is None:
+        raise _fail("--skip-invalid needs --rejected-out FILE for the rejected rows", 2)
+    progress = Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=True,
+    )
+    task = progress.add_task("import", total=None)
+
+    def report(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    try:
+        with progress:
+            result = import_file(
+                _engine(db),
+                file,
+                username=user,
+                reason=reason,
+                fmt=fmt,
+                skip_invalid=skip_invalid,
+                rejected_out=rejected_out,
+                progress=report,
+            )
+    except CohortValidationError as exc:
+        errors = [p for p in exc.problems if p.severity == "error"]
+        _err.print(f"[red]{file.name}: {len(errors)} error(s); nothing was stored[/red]", highlight=False)
+        for p in exc.problems:
+            _err.print(f"  {_problem_line(p)}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    except _registry_errors() as exc:
+        raise _fail(str(exc)) from None
+    for p in result.warnings:
+        _err.print(f"  warning: {p}", highlight=False, markup=False)
+    s = result.stored
+    typer.echo(
+        f"{file.name} (sha256 {result.sha256[:12]}): {s.inserted} new, {s.updated} updated "
+        f"({s.values_changed} values), {s.unchanged} unchanged; {s.audit_rows} audit rows"
+    )
+    if skip_invalid:
+        typer.echo(f"{result.rejected} row(s) rejected, written to {rejected_out}")
+
+
+def _problem_line(p: Problem) -> str:
+    """One problem: severity, row, and a message naming the column, value and allowed values."""
+    line = str(p)
+    if p.column is not None and p.column not in p.message:
+        line += f" (column {p.column})"
+    if p.allowed and p.allowed not in p.message:
+        line += f" (allowed: {p.allowed})"
+    return line
+
+
+@app.command("export")
+def export_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, xlsx or sav (default: from the suffix).")
+    ] = None,
+    deidentified: Annotated[
+        bool, typer.Option("--deidentified", help="Replace ids, shift dates (see docs/registry.md).")
+    ] = False,
+    key: Annotated[
+        str | None,
+        typer.Option(envvar="SPINEMET_DEID_KEY", help="Secret key for the new ids (env SPINEMET_DEID_KEY)."),
+    ] = None,
+    site: Annotated[str | None, typer.Option(help="Only this centre.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export the registry as a cohort file (optionally de-identified)."""
+    from spinemet.registry.export import export_file
+
+    try:
+        n = export_file(_engine(db), output, fmt, site=site, deidentified=deidentified, key=key)
+    except _registry_errors() as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{n} patient(s) written to {output}" + (" (de-identified)" if deidentified else ""))
+
+
+@app.command("patients")
+def patients_cmd(
+    site: Annotated[str | None, typer.Option(help="Only this centre.")] = None,
+    filters: Annotated[
+        list[str] | None, typer.Option("--filter", help="col=value (repeatable), e.g. primary_tumor=lung.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List patients (pseudonymous id, centre and a few study columns), optionally filtered."""
+    import pandas as pd
+
+    from spinemet.registry.query import load_frame, parse_filters
+    from spinemet.registry.schema import ensure_schema
+
+    try:
+        parsed = parse_filters(filters or [])
+        engine = _engine(db)
+        ensure_schema(engine)
+        with engine.connect() as conn:
+            frame = load_frame(conn, site=site, filters=parsed, columns=list(LIST_COLUMNS))
+    except _registry_errors() as exc:
+        raise _fail(str(exc)) from None
+    shown = ["patient_id", "site", *[c for c in LIST_COLUMNS if c in frame.columns]]
+    frame = frame[shown]
+    if as_json:
+        records = [
+            {k: (None if pd.isna(v) else v) for k, v in row.items()}
+            for row in frame.to_dict(orient="records")
+        ]
+        typer.echo(json.dumps(records, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(frame)} patient(s)")
+    for column in shown:
+        table.add_column(column)
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if pd.isna(v) else _fmt(v) for v in row])
+    _out.print(table)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@app.command("backup")
+def backup_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Backup file (zip) to write.")],
+    db: DbOption = None,
+) -> None:
+    """Write a portable, checksummed backup of the whole registry (every table, the audit trail too)."""
+    from spinemet.registry.backup import backup
+
+    try:
+        info = backup(_engine(db), output)
+    except _registry_errors() as exc:
+        raise _fail(str(exc)) from None
+    counts = ", ".join(f"{k} {v}" for k, v in info.rows.items())
+    typer.echo(f"backup written to {output} (schema {info.schema_revision}; {counts})")
+
+
+@app.command("restore")
+def restore_cmd(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Backup file from `spinemet backup`.")
+    ],
+    db: DbOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that already holds data.")
+    ] = False,
+) -> None:
+    """Restore a backup into an empty database (checksums verified; one transaction)."""
+    from spinemet.registry.backup import restore
+
+    try:
+        info = restore(_engine(db), file, force=force)
+    except _registry_errors() as exc:
+        raise _fail(str(exc)) from None
+    counts = ", ".join(f"{k} {v}" for k, v in info.rows.items())
+    typer.echo(f"restored {file} (schema {info.schema_revision}; {counts})")
+
+
+@followup_app.command("add")
+def followup_add(
+    patient_id: Annotated[str, typer.Argument(help="Pseudonymous patient id.")],
+    status: Annotated[str, typer.Option(help="alive or dead.")],
+    reason: Annotated[str, typer.Option(help="Source of the information (stored in the audit trail).")],
+    date: Annotated[str | None, typer.Option(help="Date of the contact, YYYY-MM-DD.")] = None,
+    months: Annotated[float | None, typer.Option(help="Months after surgery.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Free text (no identifiers).")] = None,
+    user: UserOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record a follow-up contact (audited)."""
+    from spinemet.errors import InvalidInputError
+    from spinemet.registry.audit import WriteContext, default_username
+    from spinemet.registry.followup import add_follow_up
+    from spinemet.registry.schema import ensure_schema
+
+    try:
+        when = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        raise _fail(str(InvalidInputError("--date", date, "YYYY-MM-DD")), 2) from None
+    try:
+        engine = _engine(db)
+        ensure_schema(engine)
+        ctx = WriteContext(username=user or default_username(), reason=reason)
+        with engine.begin() as conn:
+            fid = add_follow_up(conn, patient_id, ctx, status=status, date=when, months=months, notes=notes)
+    except _registry_errors() as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"follow-up {fid} recorded")
+
+
+@followup_app.command("list")
+def followup_list(
+    patient_id: Annotated[str | None, typer.Argument(help="Pseudonymous patient id (default: all).")] = None,
+    db: DbOption = None,
+) -> None:
+    """List follow-up records."""
+    from spinemet.registry.followup import list_follow_up
+    from spinemet.registry.schema import ensure_schema
+
+    engine = _engine(db)
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        records = list_follow_up(conn, patient_id)
+    table = Table(title=f"{len(records)} follow-up record(s)")
+    for column in ("id", "patient_id", "date", "months", "status", "notes"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            str(r.id),
+            r.patient_id,
+            str(r.date or ""),
+            "" if r.months is None else _fmt(r.months),
+            r.status,
+            r.notes or "",
+        )
+    _out.print(table)
+
+
+@app.command("audit")
+def audit_cmd(
+    patient_id: Annotated[str | None, typer.Option("--patient", help="Only this pseudonymous id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Show the audit trail (read-only: spinemet offers no way to change it)."""
+    from spinemet.registry.audit import audit_frame
+    from spinemet.registry.schema import ensure_schema
+
+    engine = _engine(db)
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        frame = audit_frame(conn, record_id=patient_id)
+    if as_json:
+        typer.echo(frame.to_json(orient="records", date_format="iso"))
+        return
+    table = Table(title=f"{len(frame)} audit row(s)")
+    shown = [
+        "id",
+        "at",
+        "username",
+        "action",
+        "table_name",
+        "record_id",
+        "field",
+        "old_value",
+        "new_value",
+        "reason",
+    ]
+    shown.append("source_file")
+    for column in shown:
+        table.add_column(column)
+    for row in frame[shown].itertuples(index=False):
+        table.add_row(*["" if v is None or v != v else str(v) for v in row])
+    _out.print(table)
