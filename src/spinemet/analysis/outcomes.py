@@ -280,11 +280,14 @@ def discharge_rule_contradictions(frame: pd.DataFrame, *, barthel_threshold: flo
             "family_care": family.to_numpy()[mask],
         }
     )
-    fam = out["family_care"].where(out["family_care"].notna(), "missing")
-    out["reason"] = (
-        "discharged home with barthel_post " + out["barthel_post"].map(lambda v: f"{v:g}")
-        + f" < {barthel_threshold:g} and family_care " + fam.astype(str)
-    )  # fmt: skip
+    out["reason"] = pd.Series(
+        [
+            f"discharged home with barthel_post {b:g} < {barthel_threshold:g} and family_care "
+            f"{'missing' if pd.isna(f) else f}"
+            for b, f in zip(out["barthel_post"], out["family_care"], strict=True)
+        ],
+        dtype="object",
+    )
     return out
 
 

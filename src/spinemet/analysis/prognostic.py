@@ -172,7 +172,7 @@ def score_accuracy(
 
             vals = _auc_values(time_dependent_auc(t, d, -oriented, list(times)), times)
             auc = dict(zip(key, vals, strict=True))
-        except (InvalidInputError, ValueError) as exc:
+        except (ImportError, InvalidInputError, ValueError) as exc:
             notes.append(f"time-dependent AUC not computable: {exc}")
     else:
         notes.append("not computable: needs >= 2 patients, >= 1 death and more than one score value")

@@ -176,7 +176,10 @@ def _overall_survival(frame: pd.DataFrame, median_ci: str) -> OverallSurvival:
 
 def _with_scores(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Add the score columns (Tokuhashi band, SINS band, other scores) the analyses need."""
-    from spinemet.cohort import add_score_columns
+    try:
+        from spinemet.cohort import add_score_columns
+    except ImportError:  # until spinemet.cohort re-exports it
+        from spinemet.cohort.score_columns import add_score_columns
 
     return add_score_columns(frame), []
 
