@@ -20,7 +20,8 @@ from spinemet.analysis.survival import kaplan_meier
 from spinemet.errors import InvalidInputError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-DATASETS = ("lung", "lung_ecog", "veteran", "ovarian", "pbc", "pbc_stage")
+DATASETS = ("lung", "lung_ecog", "veteran", "ovarian", "pbc", "pbc_stage", "demo")
+DEMO_CSV = Path(__file__).resolve().parents[2] / "src/spinemet/cohort/data/demo_cohort.csv"
 CI_TYPES = ("log", "plain", "log-log")
 RTOL = 1e-9
 ATOL = 1e-12
@@ -35,6 +36,10 @@ def _num(values: list) -> np.ndarray:
 
 def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """(time, event, {grouping variable: values}) exactly as tests/r/km_logrank.R builds them."""
+    if name == "demo":  # the demo cohort's inputs as R read them, embedded in the fixture
+        d = json.loads((DATA / "r/km_demo.json").read_text())["data"]
+        groups = {"tokuhashi_band": np.array(d["tokuhashi_band"]), "procedure": np.array(d["procedure"])}
+        return np.array(d["time"], dtype=float), np.array(d["event"], dtype=float), groups
     if name.startswith("lung"):
         d = pd.read_csv(DATA / "datasets/lung.csv")
         if name == "lung":
@@ -152,6 +157,17 @@ def test_rmst_matches_print_rmean(fixtures: dict, name: str, key: str, ct: str) 
     got = kaplan_meier(time, event, weights=w).rmst(exp["tau"])
     assert got.tau == exp["tau"]
     _close([got.estimate, got.se], _num([exp["rmean"], exp["se"]]))
+
+
+def test_demo_fixture_inputs_equal_current_demo_cohort() -> None:
+    """km_demo.json embeds the demo cohort R read; if this fails, rerun Rscript tests/r/km_logrank.R."""
+    demo = pd.read_csv(DEMO_CSV)
+    time, event, groups = load_dataset("demo")
+    np.testing.assert_array_equal(demo["survival_months"].to_numpy(dtype=float), time)
+    np.testing.assert_array_equal(demo["dead"].to_numpy(dtype=float), event)
+    band = np.where(demo["tokuhashi"] <= 8, 1, np.where(demo["tokuhashi"] <= 11, 2, 3))
+    np.testing.assert_array_equal(band, groups["tokuhashi_band"])
+    np.testing.assert_array_equal(demo["procedure"].to_numpy(), groups["procedure"])
 
 
 def test_lung_overall_median_known_value(fixtures: dict) -> None:

@@ -23,7 +23,7 @@ RTOL = 1e-9
 
 def _cases() -> list:
     cases = []
-    for name in ("lung", "lung_ecog", "veteran", "ovarian", "pbc", "pbc_stage"):
+    for name in ("lung", "lung_ecog", "veteran", "ovarian", "pbc", "pbc_stage", "demo"):
         fx = json.loads((DATA / f"r/logrank_{name}.json").read_text())
         for var, value in fx.items():
             if isinstance(value, dict):

@@ -171,7 +171,48 @@ p3 <- pbc[!is.na(pbc$stage), ]
 run("pbc_stage", p3$time, as.numeric(p3$status == 2), list(stage = p3$stage),
     times = c(30, 365, 1825, 3650, 5000), tau = 3650)
 
+# Edge cases for quantile.survfit (km_edge.json): hand-made curves (flat stretch at 0.5, curve ending at
+# 0.5, no events) and 40 small random samples with ties and heavy censoring (set.seed(20261124)), where the
+# pointwise bands can be non-monotone; quantile(fit, probs = c(.1, .25, .5, .75, .9)) for each conf.type.
+edge_cases <- list(
+  list(time = c(1, 2, 3, 4), event = c(1, 1, 1, 1)),
+  list(time = c(1, 2, 3, 4), event = c(1, 1, 0, 0)),
+  list(time = c(2, 2, 5, 5, 8, 8), event = c(1, 1, 1, 0, 1, 0)),
+  list(time = c(3, 4, 5), event = c(0, 0, 0))
+)
+set.seed(20261124)
+for (i in 1:40) {
+  n <- sample(5:40, 1)
+  tt <- round(rexp(n, 1 / 10), sample(0:1, 1))
+  cc <- round(rexp(n, 1 / runif(1, 5, 30)), 0)
+  edge_cases[[length(edge_cases) + 1]] <- list(time = pmax(pmin(tt, cc), 0),
+                                               event = as.numeric(tt <= cc))
+}
+edge <- lapply(edge_cases, function(ec) {
+  out <- list(time = ec$time, event = ec$event)
+  for (ct in c("log", "plain", "log-log")) {
+    fit <- survfit(Surv(ec$time, ec$event) ~ 1, conf.type = ct)
+    q <- quantile(fit, probs = c(0.1, 0.25, 0.5, 0.75, 0.9))
+    out[[ct]] <- list(quantile = unname(q$quantile), lower = unname(q$lower), upper = unname(q$upper))
+  }
+  out
+})
+write_json_file(list(call = "quantile(survfit(Surv(time, event) ~ 1, conf.type = ct), probs = probs)",
+                     probs = c(0.1, 0.25, 0.5, 0.75, 0.9), cases = edge),
+                file.path(out_dir, "km_edge.json"))
+
 demo <- "src/spinemet/cohort/data/demo_cohort.csv"
 if (file.exists(demo)) {
-  cat("demo cohort found\n")
+  # spinemet's demo cohort (55 synthetic patients): survival_months, dead; groups Tokuhashi band coded
+  # 1 = 0-8, 2 = 9-11, 3 = 12-15 (Tokuhashi 2005; numeric so the trend scores follow the band order) and
+  # procedure. The inputs are embedded in the JSON ("data") so the
+  # test does not silently change if the demo cohort is regenerated (a separate test checks they agree).
+  dm <- read.csv(demo, stringsAsFactors = FALSE)
+  band <- ifelse(dm$tokuhashi <= 8, 1, ifelse(dm$tokuhashi <= 11, 2, 3))
+  run("demo", dm$survival_months, dm$dead, list(tokuhashi_band = band, procedure = dm$procedure),
+      times = c(1, 3, 6, 12, 24, 36), tau = 24)
+  km <- fromJSON(file.path(out_dir, "km_demo.json"), simplifyVector = FALSE)
+  km$data <- list(source = demo, time = dm$survival_months, event = dm$dead,
+                  tokuhashi_band = band, procedure = dm$procedure)
+  write_json_file(km, file.path(out_dir, "km_demo.json"))
 }

@@ -1,0 +1,62 @@
+"""Survival-time quantiles and their CIs against R's quantile.survfit on edge cases (km_edge.json).
+
+R: ``quantile(survfit(Surv(time, event) ~ 1, conf.type=ct), probs=c(.1, .25, .5, .75, .9))`` for hand-made
+curves (flat stretch at 0.5, curve ending at 0.5, ties with censoring, no events) and 40 small random samples
+with ties and heavy censoring (``set.seed(20261124)`` in tests/r/km_logrank.R), where bands can be
+non-monotone and reach 0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinemet.analysis.median_ci import r_quantile
+from spinemet.analysis.survival import kaplan_meier
+
+EDGE = json.loads((Path(__file__).resolve().parents[1] / "data/r/km_edge.json").read_text())
+CONV = {"NA": math.nan, "NaN": math.nan, "Inf": math.inf}
+
+
+def _num(values: list | float | str) -> np.ndarray:
+    items = values if isinstance(values, list) else [values]
+    return np.array([CONV[v] if isinstance(v, str) else v for v in items], dtype=float)
+
+
+CASES = [
+    pytest.param(i, ct, id=f"case{i}-{ct}")
+    for i in range(len(EDGE["cases"]))
+    for ct in ("log", "plain", "log-log")
+]
+
+
+@pytest.mark.parametrize(("i", "ct"), CASES)
+def test_quantiles_match_quantile_survfit(i: int, ct: str) -> None:
+    """R: quantile(survfit(Surv(time, event) ~ 1, conf.type=ct), probs=c(.1, .25, .5, .75, .9))."""
+    case = EDGE["cases"][i]
+    exp = case[ct]
+    fit = kaplan_meier(_num(case["time"]), _num(case["event"]), ci_method=ct)
+    got = np.array([fit.quantile(p) for p in EDGE["probs"]])
+    np.testing.assert_allclose(got[:, 0], _num(exp["quantile"]), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(got[:, 1], _num(exp["lower"]), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(got[:, 2], _num(exp["upper"]), rtol=1e-12, equal_nan=True)
+
+
+def test_curve_ending_on_half_takes_midpoint_to_last_time() -> None:
+    """R: quantile(survfit(Surv(c(1, 2, 3, 4), c(1, 1, 0, 0)) ~ 1), 0.5) -> 3 = (2 + 4) / 2 (case 1 above)."""
+    fit = kaplan_meier([1, 2, 3, 4], [1, 1, 0, 0])
+    assert fit.median == 3.0
+
+
+def test_r_quantile_direct_call() -> None:
+    """A curve given directly: S = 0.8, 0.5, 0.2 at 1, 2, 3 - the median is the midpoint of [2, 3)."""
+    t = np.array([1.0, 2.0, 3.0])
+    s = np.array([0.8, 0.5, 0.2])
+    est, lo, hi = r_quantile(t, s, s - 0.1, np.minimum(s + 0.1, 1.0), 0.5)
+    assert est == 2.5
+    assert lo == 2.0  # lower band 0.4 at t = 2
+    assert hi == 3.0  # upper band 0.3 at t = 3
