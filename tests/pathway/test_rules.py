@@ -169,3 +169,13 @@ def test_discharge_reason_names_which_barthel() -> None:
     assert v.reasons[0] == "Barthel index 45, preoperative (no postoperative value recorded): < 70"
     with pytest.raises(InvalidInputError, match="barthel_post: got 72"):
         discharge_home({"barthel_post": 72})
+
+
+def test_given_total_must_be_reachable_from_partial_items() -> None:
+    # Lung (0) + Frankel A (0) + unremovable visceral (0): at most 0 + 0 + 0 + 2 + 2 + 2 = 6 < 12.
+    patient = {"primary_tumor": "lung", "frankel_pre": "A", "visceral_mets": "unremovable", "tokuhashi": 12}
+    with pytest.raises(InvalidInputError) as err:
+        prognosis_band(patient)
+    assert err.value.field == "tokuhashi"
+    patient["tokuhashi"] = 5
+    assert prognosis_band(patient).decision == "0-8"

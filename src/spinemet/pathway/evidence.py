@@ -81,8 +81,9 @@ def sins_finding(patient: Mapping[str, Any]) -> Finding:
         kwargs = {f: patient.get(f) for f in (*SINS_COMPONENTS, "sins_location", "main_level")}
         kwargs = {k: v for k, v in kwargs.items() if not is_missing(v)}
         result = sins(**kwargs, total=given)
-    elif given is not None:
-        result = sins(total=given)
+    elif given is not None:  # partial components: the score checks the total is reachable from them
+        kwargs = {f: patient.get(f) for f in (*SINS_COMPONENTS, "sins_location", "main_level")}
+        result = sins(**{k: v for k, v in kwargs.items() if not is_missing(v)}, total=given)
     else:
         return Finding(
             None,
@@ -102,8 +103,9 @@ def tokuhashi_finding(patient: Mapping[str, Any]) -> Finding:
     if not missing:
         kwargs = {f: patient.get(f) for f in TOKUHASHI_COMPONENTS}
         result = tokuhashi(**kwargs, total=given)
-    elif given is not None:
-        result = tokuhashi(total=given)
+    elif given is not None:  # partial items: the score checks the total is reachable from them
+        kwargs = {f: patient.get(f) for f in TOKUHASHI_COMPONENTS if not is_missing(patient.get(f))}
+        result = tokuhashi(**kwargs, total=given)
     else:
         return Finding(
             None,
