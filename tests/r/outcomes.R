@@ -7,7 +7,9 @@
 # MISt-vs-conventional tests on the demo cohort).
 #
 # R calls: t.test(post, pre, paired = TRUE); wilcox.test(post, pre, paired = TRUE) (defaults exact = NULL,
-# correct = TRUE); t.test(x, y) (Welch); wilcox.test(x, y); fisher.test(matrix).
+# correct = TRUE); t.test(x, y) (Welch); wilcox.test(x, y); fisher.test(matrix); on the demo cohort also
+# survival::survfit + quantile (KM median by Tokuhashi band, conf.type "log"), survdiff (log-rank by band
+# and by procedure), the trend statistic from survdiff's O, E, V, and concordance(Surv ~ tokuhashi).
 # No packages beyond base R/stats (jsonlite is not installed here): a small JSON writer follows.
 
 num <- function(x) {
@@ -146,6 +148,38 @@ if (file.exists(demo_path)) {
     any_complication = fisher_case("any_complication", sum(anyc & mist), sum(!anyc & mist),
                                    sum(anyc & conv), sum(!anyc & conv))
   )
+  suppressMessages(library(survival))
+  ok <- !is.na(band) & !is.na(demo$survival_months)
+  fit_band <- survfit(Surv(survival_months, dead) ~ band, data = data.frame(demo, band = band)[ok, ])
+  q <- quantile(fit_band, probs = 0.5)  # conf.type = "log" (default)
+  sd_band <- survdiff(Surv(survival_months, dead) ~ band, data = data.frame(demo, band = band)[ok, ])
+  # trend over ordered bands scored 1, 2, 3 (Collett 2015 sec. 2.6.4), from survdiff's O, E and V
+  lev <- sub("band=", "", names(sd_band$n))
+  sc <- c("0-8" = 1, "9-11" = 2, "12-15" = 3)[lev]
+  u <- sum(sc * (sd_band$obs - sd_band$exp))
+  trend <- u^2 / as.numeric(t(sc) %*% sd_band$var %*% sc)
+  res$survival_by_band <- list(
+    levels = lev,
+    median = unname(q$quantile[, 1]), median_lower = unname(q$lower[, 1]),
+    median_upper = unname(q$upper[, 1]),
+    logrank_chi2 = sd_band$chisq, logrank_df = length(sd_band$n) - 1,
+    logrank_p = pchisq(sd_band$chisq, length(sd_band$n) - 1, lower.tail = FALSE),
+    trend_chi2 = trend, trend_p = pchisq(trend, 1, lower.tail = FALSE)
+  )
+  okp <- !is.na(demo$procedure) & !is.na(demo$survival_months)
+  sd_proc <- survdiff(Surv(survival_months, dead) ~ procedure, data = demo[okp, ])
+  res$survival_by_procedure <- list(
+    logrank_chi2 = sd_proc$chisq, logrank_p = pchisq(sd_proc$chisq, 1, lower.tail = FALSE)
+  )
+  fit_all <- survfit(Surv(survival_months, dead) ~ 1, data = demo)
+  qa <- quantile(fit_all, probs = 0.5)
+  res$survival_overall <- list(median = unname(qa$quantile), lower = unname(qa$lower),
+                               upper = unname(qa$upper))
+  cc <- function(f, rev) {
+    fit <- concordance(f, data = demo, reverse = rev)
+    list(c = unname(fit$concordance), se = sqrt(unname(fit$var)), n = fit$n)
+  }
+  res$concordance <- list(tokuhashi = cc(Surv(survival_months, dead) ~ tokuhashi, FALSE))
   writeLines(to_json(res), "tests/data/r/outcomes_demo.json")
   cat("wrote tests/data/r/outcomes_demo.json\n")
 } else {
