@@ -94,3 +94,51 @@ def test_by_group_hand_counted() -> None:
     assert out["9-11"].mean_difference == 15
     assert out["12-15"].n_pairs == 0 and math.isnan(out["12-15"].pre_mean)
     assert out["0-8"].to_dict()["difference"] == "post - pre"
+
+
+# ------------------------------------------------------------------------------------------ demo cohort
+DEMO_R = json.loads((FIXTURE.parent / "outcomes_demo.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def demo() -> pd.DataFrame:
+    from spinemet.cohort import add_score_columns
+    from spinemet.cohort.demo import load_demo
+
+    loaded = load_demo()
+    return add_score_columns(getattr(loaded, "frame", loaded))
+
+
+@pytest.mark.parametrize("variable", ["barthel", "vas"])
+def test_demo_paired_by_band_and_procedure_match_r(demo: pd.DataFrame, variable: str) -> None:
+    """R (tests/r/outcomes.R on the demo cohort): t.test(post, pre, paired = TRUE) and
+    wilcox.test(post, pre, paired = TRUE), overall, per Tokuhashi band and per procedure."""
+    ref = DEMO_R[variable]
+    pre, post = f"{variable}_pre", f"{variable}_post"
+    results = {"all": paired_comparison(demo[pre], demo[post])}
+    bands = paired_by_group(demo, pre, post, "tokuhashi_band", levels=("0-8", "9-11", "12-15"))
+    for band, res in bands.items():
+        results[f"band_{band}"] = res
+    for proc, res in paired_by_group(demo, pre, post, "procedure", levels=("conventional", "mist")).items():
+        results[f"procedure_{proc}"] = res
+    assert set(results) == set(ref)
+    for key, res in results.items():
+        r = ref[key]
+        assert res.n_pairs == r["n_pairs"], key
+        assert res.pre_mean == pytest.approx(r["pre_mean"], rel=1e-12), key
+        assert res.post_mean == pytest.approx(r["post_mean"], rel=1e-12), key
+        assert res.p_paired_t == pytest.approx(r["p_t"], rel=1e-8), key
+        assert res.ci95 == pytest.approx((r["ci_low"], r["ci_high"]), rel=1e-10), key
+        assert res.wilcoxon.statistic_v == r["v"], key
+        assert res.p_wilcoxon == pytest.approx(r["p_wilcoxon"], rel=1e-9), key
+
+
+def test_demo_barthel_means_as_paper(demo: pd.DataFrame) -> None:
+    """Uei 2018: Barthel 48.7 before (Table 1; the Results' "48.5" is scores.md §13 #4) -> 74.5 after,
+    P < 0.001; VAS 4.6 -> 0.9, P < 0.001."""
+    bar = paired_comparison(demo["barthel_pre"], demo["barthel_post"])
+    assert (round(bar.pre_mean, 1), round(bar.post_mean, 1)) == (48.7, 74.5)
+    assert bar.p_paired_t < 0.001 and bar.p_wilcoxon < 0.001
+    vas = paired_comparison(demo["vas_pre"], demo["vas_post"])
+    assert (round(vas.pre_mean, 1), round(vas.post_mean, 1)) == (4.6, 0.9)
+    assert vas.p_paired_t < 0.001 and vas.p_wilcoxon < 0.001
