@@ -1,3 +1,362 @@
-"""Commands of this module are added by their owner."""
+"""``spinemet score``: score a cohort file, or one patient given as ``key=value`` pairs.
 
-from spinemet.cli.app import app  # noqa: F401
+File mode: ``spinemet score INPUT -o OUTPUT.csv`` reads and validates the cohort, adds the score columns
+(``spinemet.cohort.score_columns``) and writes a CSV atomically (temporary file, then rename). Invalid input
+lists every problem with its row, column, value and what is allowed, exits with status 1 and writes
+nothing.
+
+Patient mode: ``spinemet score --patient kps=70 --patient primary_tumor=lung ...`` (or
+``--patient kps=70 primary_tumor=lung ...``) prints a card: every score that the values allow, with its
+components, points, band, version and citation, then the pathway's verdicts with their reasons.
+``--json`` prints the same as JSON. Keys are cohort column names.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from spinemet.cli.app import app
+from spinemet.errors import InvalidInputError
+
+__all__ = ["score", "score_patient"]
+
+EXIT_INVALID = 1
+
+
+class _Abort(Exception):
+    """Invalid user input: the lines to print on stderr."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+# ------------------------------------------------------------------------------------------ patient
+def _parse_pairs(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(f"--patient {pair!r}: expected key=value, e.g. kps=70")
+        elif key in values:
+            problems.append(f"{key}: given twice ({values[key]!r} and {value.strip()!r})")
+        else:
+            values[key] = value.strip()
+    if problems:
+        raise _Abort(problems)
+    return values
+
+
+def _typed_patient(values: Mapping[str, str]) -> dict[str, Any]:
+    """Validate ``key=value`` text against the cohort format; the typed values (missing dropped)."""
+    from spinemet.cohort.validate import check_frame
+
+    text = dict(values)
+    text.setdefault("patient_id", "patient")
+    problems, typed = check_frame(pd.DataFrame([text], dtype=object), header_row=None)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise _Abort([_problem_text(p, with_row=False) for p in errors])
+    row = typed.iloc[0].to_dict()
+    return {k: v for k, v in row.items() if not _missing(v)}
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _call(fn: Callable[..., Any], patient: Mapping[str, Any], total_key: str | None = None) -> Any:
+    params = inspect.signature(fn).parameters
+    kwargs = {k: v for k, v in patient.items() if k in params and k != "total"}
+    if total_key and "total" in params and total_key in patient:
+        kwargs["total"] = patient[total_key]
+    return fn(**kwargs)
+
+
+def _barthel_items(patient: Mapping[str, Any], suffix: str) -> dict[str, Any]:
+    from spinemet.scores.barthel import BARTHEL_ITEMS
+
+    items = {}
+    for item in BARTHEL_ITEMS:
+        for key in [item, item + "_pre"] if suffix == "_pre" else [item + suffix]:
+            if key in patient:
+                items[item] = patient[key]
+    return items
+
+
+def _score_specs() -> list[tuple[str, str, Callable[[Mapping[str, Any]], Any], tuple[str, ...]]]:
+    """(key, title, compute, input columns) of every score shown on the card."""
+    from spinemet.scores.barthel import BARTHEL_ITEMS, barthel
+    from spinemet.scores.bauer import bauer, modified_bauer
+    from spinemet.scores.escc import escc
+    from spinemet.scores.katagiri import katagiri
+    from spinemet.scores.nesms import nesms
+    from spinemet.scores.sins import sins
+    from spinemet.scores.tokuhashi import tokuhashi
+    from spinemet.scores.tomita import tomita
+
+    def inputs(fn: Callable[..., Any], *extra: str) -> tuple[str, ...]:
+        return (*(p for p in inspect.signature(fn).parameters if p != "total"), *extra)
+
+    def barthel_of(suffix: str, total_key: str) -> Callable[[Mapping[str, Any]], Any]:
+        def compute(p: Mapping[str, Any]) -> Any:
+            items = _barthel_items(p, suffix)
+            return barthel(items=items or None, total=p.get(total_key))
+
+        return compute
+
+    items = tuple(BARTHEL_ITEMS)
+    return [
+        ("tokuhashi", "Revised Tokuhashi score", lambda p: _call(tokuhashi, p, "tokuhashi"),
+         inputs(tokuhashi, "tokuhashi")),
+        ("sins", "Spinal Instability Neoplastic Score (SINS)", lambda p: _call(sins, p, "sins"),
+         inputs(sins, "sins")),
+        ("escc", "Epidural spinal cord compression (Bilsky)", lambda p: escc(p.get("escc")), ("escc",)),
+        ("barthel_pre", "Barthel index before surgery", barthel_of("_pre", "barthel_pre"),
+         ("barthel_pre", *items, *(i + "_pre" for i in items))),
+        ("barthel_post", "Barthel index after surgery", barthel_of("_post", "barthel_post"),
+         ("barthel_post", *(i + "_post" for i in items))),
+        ("tomita", "Tomita score", lambda p: _call(tomita, p), inputs(tomita)),
+        ("katagiri", "New Katagiri score", lambda p: _call(katagiri, p),
+         ("katagiri_primary_growth", "katagiri_visceral", "katagiri_lab")),
+        ("modified_bauer", "Modified Bauer score", lambda p: _call(modified_bauer, p),
+         ("solitary_skeletal_met", "visceral_mets")),
+        ("bauer", "Bauer score", lambda p: _call(bauer, p), ("pathologic_fracture",)),
+        ("nesms", "New England Spinal Metastasis Score (NESMS)", lambda p: _call(nesms, p),
+         ("ambulatory", "albumin_g_dl", "modified_bauer")),
+    ]  # fmt: skip
+
+
+def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
+    """Score one patient given as text values keyed by cohort column: a JSON-ready dict.
+
+    Keys: ``patient`` (the typed values), ``scores`` (``ScoreResult.to_dict()`` per score computed),
+    ``not_computed`` (score -> why), ``frankel_change``, ``pathway`` (``PathwayAssessment.to_dict()``).
+
+    Raises:
+        _Abort: a key that is not a cohort column, or a value not allowed for its column.
+    """
+    from spinemet.pathway import assess
+    from spinemet.scores.frankel import frankel_change
+
+    patient = _typed_patient(values)
+    scores: dict[str, Any] = {}
+    not_computed: dict[str, str] = {}
+    for key, _title, compute, keys in _score_specs():
+        if not any(k in patient for k in keys):
+            continue
+        try:
+            scores[key] = compute(patient).to_dict()
+        except InvalidInputError as err:
+            not_computed[key] = str(err)
+    change = None
+    if "frankel_pre" in patient and "frankel_post" in patient:
+        change = frankel_change(
+            patient["frankel_pre"], patient["frankel_post"], patient.get("frankel_scale", "modified")
+        )
+    try:
+        pathway = assess(patient).to_dict()
+    except InvalidInputError as err:
+        raise _Abort([str(err)]) from err
+    return {
+        "patient": {k: _plain(v) for k, v in patient.items()},
+        "scores": scores,
+        "not_computed": not_computed,
+        "frankel_change": change,
+        "pathway": pathway,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _fmt_points(points: Any) -> str:
+    if isinstance(points, float) and points.is_integer():
+        return str(int(points))
+    return str(points)
+
+
+def _print_card(card: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(Console().width, 120))
+    titles = {key: title for key, title, _c, _k in _score_specs()}
+    console.rule("[bold]spinemet: scores")
+    for key, result in card["scores"].items():
+        band = f", band {result['band']}" if result.get("band") else ""
+        label = f" ({result['band_label']})" if result.get("band_label") else ""
+        total = _fmt_points(result["total"])
+        if key == "escc":  # a label, not a number: show the grade (its rank is the 'points')
+            total = f"grade {result['extra']['label']}"
+        table = Table(
+            title=f"[bold]{titles[key]}: {total}{band}{label}",
+            title_justify="left",
+            caption=f"version {result['version']}; {result['citation']}",
+            caption_justify="left",
+        )
+        for col in ("Component", "Value", "Category", "Points"):
+            table.add_column(col, justify="right" if col == "Points" else "left")
+        for c in result["components"]:
+            derived = f" (from {c['derived_from']})" if c.get("derived_from") else ""
+            table.add_row(c["label"], f"{_plain(c['value'])}{derived}", str(c["category"]),
+                          _fmt_points(c["points"]))  # fmt: skip
+        if not result["components"]:
+            table.add_row("(total given; no components)", "", "", _fmt_points(result["total"]))
+        console.print(table)
+        for note in result.get("notes", ()):
+            console.print(f"  note: {note}")
+    for key, why in card["not_computed"].items():
+        console.print(f"[yellow]{titles[key]}: not computed[/]: {why}")
+    if card["frankel_change"]:
+        console.print(f"Frankel change: {card['frankel_change']} (modified Frankel, Uei 2018)")
+    pathway = card["pathway"]
+    console.rule(f"[bold]spinemet: pathway (rules version {pathway['rules_version']})")
+    verdicts = [v for k, v in pathway.items() if isinstance(v, dict) and "rule" in v]
+    verdicts += list(pathway["noms"].values())
+    for v in verdicts:
+        colour = "yellow" if v["decision"] == "undetermined" else "green"
+        console.print(f"[bold]{v['rule']}[/]: [{colour}]{v['decision']}[/]")
+        for reason in v["reasons"]:
+            console.print(f"  - {reason}")
+        if v["missing"]:
+            console.print(f"  missing: {', '.join(v['missing'])}")
+        console.print(f"  [dim]source: {v['citation']}[/]")
+
+
+# --------------------------------------------------------------------------------------------- file
+def _problem_text(p: Any, *, with_row: bool = True) -> str:
+    """One problem as a line naming its row, column, value and what is allowed."""
+    where = f"row {p.row}: " if with_row and p.row is not None else ""
+    if p.column and p.message.startswith(f"{p.column}: got "):
+        return f"{p.severity}: {where}{p.message}"  # the standard form names column, value and allowed
+    value = "(empty)" if p.value is None else repr(p.value)
+    column = f"column {p.column}, " if p.column else ""
+    return f"{p.severity}: {where}{column}value {value}; allowed: {p.allowed} ({p.message})"
+
+
+def _output_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number float columns as nullable integers, dates as ISO text (for CSV)."""
+    out = {}
+    for name in frame.columns:
+        s = frame[name]
+        if pd.api.types.is_float_dtype(s) and ((s.dropna() % 1) == 0).all():
+            out[name] = s.astype("Int64")
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[name] = s.dt.strftime("%Y-%m-%d")
+        else:
+            out[name] = s
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            _output_frame(frame).to_csv(fh, index=False, lineterminator="\n", na_rep="")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
+    from spinemet.cohort import CohortValidationError, read_cohort
+    from spinemet.cohort.score_columns import ScoreColumnError, add_score_columns
+
+    if output.suffix.lower() != ".csv":
+        raise _Abort([f"-o/--output: got {str(output)!r}; allowed: a .csv file"])
+    if not output.parent.exists():
+        raise _Abort([f"-o/--output: folder {str(output.parent)!r} does not exist"])
+    try:
+        cohort = read_cohort(input_path, keep_extra=keep_extra)
+    except CohortValidationError as err:
+        errors = [p for p in err.problems if p.severity == "error"]
+        lines = [f"{input_path}: {len(errors)} error(s); nothing written"]
+        lines += [_problem_text(p) for p in err.problems]
+        raise _Abort(lines) from err
+    frame = cohort.frame
+    rows = getattr(cohort, "rows", None)
+    try:
+        scored = add_score_columns(frame)
+    except ScoreColumnError as err:
+        row = err.row
+        if rows is not None:
+            row = int(rows[frame.index.get_loc(err.row)])
+        elif isinstance(frame.index, pd.RangeIndex) and input_path.suffix.lower() == ".csv":
+            row = int(frame.index.get_loc(err.row)) + 2  # header = line 1
+        raise _Abort(
+            [f"error: row {row}, column {err.field}: value {err.value!r}; allowed: {err.allowed}"
+             f"{f' ({err.detail})' if err.detail else ''}; nothing written"]
+        ) from err  # fmt: skip
+    _write_atomic(scored, output)
+    return len(scored)
+
+
+# ----------------------------------------------------------------------------------------- command
+@app.command("score")
+def score(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(help="INPUT cohort file (file mode), or more key=value pairs (with --patient)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Output CSV (file mode).", dir_okay=False)
+    ] = None,
+    patient: Annotated[
+        list[str] | None,
+        typer.Option("--patient", "-p", help="One patient's value as key=value (cohort column); repeatable."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the patient's card as JSON.")] = False,
+    keep_extra: Annotated[
+        bool, typer.Option("--keep-extra", help="Keep columns that are not in the cohort format.")
+    ] = False,
+) -> None:
+    """Add score columns to a cohort file, or score one patient (--patient key=value ...)."""
+    args = args or []
+    try:
+        if patient:
+            card = score_patient(_parse_pairs([*patient, *args]))
+            if as_json:
+                typer.echo(json.dumps(card, indent=2, ensure_ascii=False, default=_json_default))
+            else:
+                _print_card(card)
+            return
+        if len(args) != 1 or output is None:
+            raise _Abort(
+                ["usage: spinemet score INPUT -o OUTPUT.csv, or spinemet score --patient key=value ..."]
+            )
+        n = _score_file(Path(args[0]), output, keep_extra)
+        typer.echo(f"{n} rows scored; written to {output}")
+    except _Abort as err:
+        for line in err.lines:
+            typer.echo(line, err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return _plain(value) if hasattr(value, "item") or hasattr(value, "isoformat") else str(value)
