@@ -90,13 +90,13 @@ ROLES: list[tuple[str, int, str, str, str, int, int]] = [
     ("lung", 1, "C", "E", H, 35, 90), ("myeloma", 1, "C", "E", H, 40, 85),
     ("sarcoma", 1, "C", "E", H, 40, 95), ("liver", 1, "D1", "D1", H, 45, 60),
     ("lung", 1, "D1", "D2", H, 45, 70), ("myeloma", 1, "D1", "D2", H, 50, 75),
-    ("other", 1, "D1", "D2", H, 45, 70), ("kidney", 1, "D1", "D2", H, 50, 70),
+    ("other", 1, "D1", "D2", H, 45, 70), ("prostate", 1, "D1", "D2", H, 50, 70),
     ("liver", 1, "D1", "D3", H, 55, 80), ("lymphoma", 1, "D1", "D3", H, 50, 85),
     ("lung", 1, "D1", "E", H, 55, 95), ("liver", 1, "D3", "D3", H, 65, 85),
     ("myeloma", 1, "D3", "D3", H, 60, 80), ("other", 1, "D3", "D3", H, 70, 90),
     ("gallbladder", 1, "D3", "E", H, 70, 100), ("sarcoma", 1, "D3", "E", H, 75, 100),
     ("thyroid", 1, "D3", "E", H, 75, 100), ("lung", 1, "E", "E", H, 100, 100),
-    ("prostate", 1, "E", "E", H, 90, 100), ("other", 1, "E", "E", H, 85, 100),
+    ("kidney", 1, "E", "E", H, 90, 100), ("other", 1, "E", "E", H, 85, 100),
 ]
 FIG1 = 15
 EARLY_DEATHS = (16, 17, 18)
@@ -250,6 +250,40 @@ def _nudge_to_sum_subset(
         _check(moved and guard < 100, f"cannot reach Barthel sum {target}")
 
 
+BARTHEL_ITEMS = ("feeding", "bathing", "grooming", "dressing", "bowels", "bladder", "toilet", "transfers",
+                 "mobility", "stairs")
+# the order in which abilities return, one 5-point step at a time (20 steps = 100)
+BARTHEL_STEPS = ("feeding", "bowels", "bladder", "grooming", "feeding", "bowels", "bladder", "transfers",
+                 "dressing", "toilet", "transfers", "mobility", "dressing", "toilet", "transfers", "mobility",
+                 "bathing", "mobility", "stairs", "stairs")
+BARTHEL_MAX = {"feeding": 10, "bathing": 5, "grooming": 5, "dressing": 10, "bowels": 10, "bladder": 10,
+               "toilet": 10, "transfers": 15, "mobility": 15, "stairs": 10}
+
+
+def barthel_items(total: int, grade: str) -> dict[str, int]:
+    """Ten Barthel items summing to ``total``, plausible for the modified Frankel ``grade``.
+
+    A-C (not walking): mobility at most 5 (wheelchair), transfers at most 10, no stairs; A, B and D1
+    (bowel/bladder dysfunction, Table 2): bowels and bladder at most 5; D1 stairs at most 5.
+    """
+    cap = dict(BARTHEL_MAX)
+    if grade in ("A", "B", "C"):
+        cap.update(mobility=5, transfers=10, stairs=0)
+    if grade in ("A", "B", "D1"):
+        cap.update(bowels=5, bladder=5)
+    if grade == "D1":
+        cap.update(stairs=5)
+    items = dict.fromkeys(BARTHEL_ITEMS, 0)
+    left = total
+    for _ in range(2):
+        for name in BARTHEL_STEPS:
+            if left > 0 and items[name] + 5 <= cap[name]:
+                items[name] += 5
+                left -= 5
+    _check(left == 0, f"Barthel {total} not reachable for Frankel {grade}")
+    return items
+
+
 def _kps_from_barthel(b: int) -> int:
     if b <= 15:
         return 30
@@ -398,7 +432,8 @@ def build_rows() -> list[dict[str, Any]]:
         procedure[i] = "mist"
 
     # ESCC: 0 1, 1a 4, 1b 4, 1c 3, 2 23, 3 20 (Table 1), worse paralysis -> higher grade
-    severity = [FRANKEL_RANK[fpre[i]] + float(rng.uniform(0, 2.5)) for i in range(N)]
+    worst = [min(FRANKEL_RANK[fpre[i]], FRANKEL_RANK[fpost[i]]) for i in range(N)]
+    severity = [worst[i] + float(rng.uniform(0, 2.5)) for i in range(N)]
     order = sorted(range(N), key=lambda i: severity[i])
     grades = ["3"] * 20 + ["2"] * 23 + ["1c"] * 3 + ["1b"] * 4 + ["1a"] * 4 + ["0"]
     escc = [""] * N
@@ -530,13 +565,19 @@ def build_rows() -> list[dict[str, Any]]:
             _check(sins[i] >= 7 and vas_pre[i] >= 4, f"indication for patient {i}")
 
     # operation: levels fused 2-11 (mean 5.5), time 63-371 min (mean 201), blood loss 5-4140 ml
-    levels = [int(rng.integers(4, 9) if procedure[i] == "mist" else rng.integers(2, 9)) for i in range(N)]
-    levels[FIG1] = 6  # L2-S2 alar-iliac (Fig. 1)
     conv = [i for i in range(N) if procedure[i] == "conventional"]
     mist_i = [i for i in range(N) if procedure[i] == "mist"]
-    levels[conv[0]] = 11
-    levels[conv[1]] = 2
-    frozen_lv = {FIG1, conv[0], conv[1]}
+    # massive bleeding (> 1500 ml, Table 4) in 5 conventional operations, the hypervascular tumours
+    # first; the 4140 ml operation is also the longest (371 min) and the longest construct (11 levels)
+    hyper = [i for i in conv if prim[i] in ("kidney", "thyroid", "liver") and i not in EARLY_DEATHS]
+    massive = hyper[:4] + [i for i in conv if i not in hyper and i not in EARLY_DEATHS][:1]
+    biggest = massive[0]
+    levels = [int(rng.integers(4, 9) if procedure[i] == "mist" else rng.integers(2, 9)) for i in range(N)]
+    levels[FIG1] = 6  # L2-S2 alar-iliac (Fig. 1)
+    shortest = next(i for i in conv if i not in massive)
+    levels[biggest] = 11
+    levels[shortest] = 2
+    frozen_lv = {FIG1, biggest, shortest}
     _nudge_to_sum(levels, LEVELS_SUM, 1, lambda i, v: i not in frozen_lv and 3 <= v <= 10,
                   [int(x) for x in rng.permutation(N)])
 
@@ -545,24 +586,25 @@ def build_rows() -> list[dict[str, Any]]:
         if procedure[i] == "mist":
             optime.append(round(float(70 + 14 * levels[i] + rng.normal(0, 20))))
         else:
-            optime.append(round(float(130 + 16 * levels[i] + rng.normal(0, 30))))
+            extra = 60 if i in massive else 0
+            optime.append(round(float(130 + extra + 16 * levels[i] + rng.normal(0, 30))))
     optime[FIG1] = 182
     m_short = min((i for i in mist_i if i != FIG1), key=lambda i: levels[i])
     optime[m_short] = 63
-    optime[conv[0]] = 371
-    frozen_t = {FIG1, m_short, conv[0]}
-    _nudge_to_sum(optime, OPTIME_SUM, 1, lambda i, v: i not in frozen_t and 75 <= v <= 360,
-                  [int(x) for x in rng.permutation(N)])
+    optime[biggest] = 371
+    frozen_t = {FIG1, m_short, biggest}
 
-    # massive bleeding (> 1500 ml, Table 4) in 5 conventional operations, the hypervascular tumours first
-    hyper = [i for i in conv if prim[i] in ("kidney", "thyroid", "liver") and i not in EARLY_DEATHS]
-    massive = hyper[:4] + [i for i in conv if i not in hyper and i not in EARLY_DEATHS][:1]
+    def time_ok(i: int, v: int) -> bool:
+        return i not in frozen_t and (240 if i in massive else 75) <= v <= 360
+
+    _nudge_to_sum(optime, OPTIME_SUM, 1, time_ok, [int(x) for x in rng.permutation(N)])
+
     blood = []
     for i in range(N):
         if procedure[i] == "mist":
-            blood.append(round(float(rng.uniform(10, 260))))
+            blood.append(round(float(rng.uniform(10, 200))))
         else:
-            blood.append(round(float(rng.uniform(150, 900) + 40 * levels[i])))
+            blood.append(round(float(rng.uniform(100, 600) + 30 * levels[i])))
     blood[FIG1] = 152
     m_low = next(i for i in mist_i if i not in (FIG1, m_short))
     blood[m_low] = 5
@@ -665,6 +707,8 @@ def build_rows() -> list[dict[str, Any]]:
         responsive_draw = str(rng.choice(["yes", "no"], p=[0.3, 0.7]))
         amb = ("non_ambulatory" if fpre[i] in ("A", "B", "C")
                else "dependent" if fpre[i] in ("D1", "D2") else "independent")
+        items_pre = barthel_items(bpre[i], fpre[i])
+        items_post = barthel_items(bpost[i], fpost[i])
         rows.append({
             "patient_id": f"DEMO-{i + 1:03d}",
             "site": "DEMO",
@@ -727,6 +771,8 @@ def build_rows() -> list[dict[str, Any]]:
             "reduced_will_to_live": "no",
             "pedicles_confirmable": "yes" if procedure[i] == "mist" or region[i] == "cervical" else "no",
             "intractable_pain": intractable[i],
+            **{f"barthel_{k}_pre": v for k, v in items_pre.items()},
+            **{f"barthel_{k}_post": v for k, v in items_post.items()},
         })
     return rows
 

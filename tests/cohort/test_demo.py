@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from spinemet.cohort.demo import DEMO_FILE, demo_path, load_demo
+from spinemet.cohort.io import Cohort
 from spinemet.cohort.validate import validate_frame
 from spinemet.scores.sins import sins
 from spinemet.scores.tokuhashi import tokuhashi
@@ -28,7 +29,9 @@ FRANKEL = ["A", "B", "C", "D1", "D2", "D3", "E"]
 @pytest.fixture(scope="module")
 def demo() -> pd.DataFrame:
     cohort = load_demo()
-    return getattr(cohort, "frame", cohort)
+    assert isinstance(cohort, Cohort)
+    assert cohort.warnings == ()
+    return cohort.frame
 
 
 def _band(total: pd.Series) -> pd.Series:
@@ -259,7 +262,7 @@ def test_barthel_by_tokuhashi_band_as_close_as_step_5_allows(demo: pd.DataFrame)
 def test_discharge(demo: pd.DataFrame) -> None:
     # Table 5: home 37, hospice 11, in-hospital death 7
     assert demo.discharge.value_counts().to_dict() == {"home": 37, "hospice": 11, "in_hospital_death": 7}
-    assert (demo.dead[demo.discharge == "in_hospital_death"] == 1).all()
+    assert (demo.dead[demo.discharge.isin(["in_hospital_death", "hospice"])] == 1).all()
 
 
 def test_discharge_rule(demo: pd.DataFrame) -> None:
@@ -359,3 +362,28 @@ def test_other_score_inputs_present(demo: pd.DataFrame) -> None:
     assert ((demo.solitary_skeletal_met == "yes") == solitary).all()
     assert ((demo.tomita_bone_mets == "solitary") == solitary).all()
     assert ((demo.multiple_skeletal_mets == "yes") == ~solitary).all()
+
+
+def test_performance_status_and_laboratory_tiers_are_consistent(demo: pd.DataFrame) -> None:
+    # ECOG from KPS by the usual crosswalk (scores.md §6); Katagiri laboratory tier from the raw values
+    # (Katagiri 2014: critical outranks abnormal)
+    ecog = demo.kps.map({100: 0, 90: 0, 80: 1, 70: 1, 60: 2, 50: 2, 40: 3, 30: 3, 20: 4, 10: 4})
+    assert (ecog == demo.ecog).all()
+    d = demo
+    critical = (d.platelets_per_ul < 100_000) | (d.calcium_mg_dl >= 10.3) | (d.bilirubin_mg_dl >= 1.4)
+    abnormal = (demo.crp_mg_dl >= 0.4) | (demo.ldh_iu_l >= 250) | (demo.albumin_g_dl < 3.7)
+    tier = np.where(critical, "critical", np.where(abnormal, "abnormal", "normal"))
+    assert (demo.katagiri_lab == tier).all()
+
+
+def test_barthel_items_give_the_totals(demo: pd.DataFrame) -> None:
+    # item-level Barthel (Mahoney & Barthel 1965) before and after surgery sums to the totals
+    items = ["feeding", "bathing", "grooming", "dressing", "bowels", "bladder", "toilet", "transfers",
+             "mobility", "stairs"]
+    for when in ("pre", "post"):
+        total = demo[[f"barthel_{i}_{when}" for i in items]].sum(axis=1)
+        assert (total == demo[f"barthel_{when}"]).all()
+    # nobody with a non-walking grade (A-C) walks or climbs stairs
+    non_walking = demo.frankel_pre.isin(["A", "B", "C"])
+    assert (demo.barthel_mobility_pre[non_walking] <= 5).all()
+    assert (demo.barthel_stairs_pre[non_walking] == 0).all()

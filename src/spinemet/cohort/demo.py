@@ -14,7 +14,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from spinemet.cohort.validate import coerce_frame
+from spinemet.cohort.io import Cohort, read_cohort
 
 __all__ = ["DEMO_CITATION", "DEMO_FILE", "demo_path", "load_demo"]
 
@@ -36,14 +36,6 @@ def demo_path() -> Path:
     return path
 
 
-def load_demo():
+def load_demo() -> Cohort:
     """The demo cohort, read and validated like any user file: ``read_cohort(demo_path())``."""
-    import spinemet.cohort as cohort_pkg  # lazy: the package's __init__ may import this module
-
-    read_cohort = getattr(cohort_pkg, "read_cohort", None)
-    if read_cohort is not None:
-        return read_cohort(demo_path())
-    import pandas as pd  # interim, until read_cohort lands
-
-    raw = pd.read_csv(demo_path(), dtype=str, keep_default_na=False)
-    return coerce_frame(raw)
+    return read_cohort(demo_path())
