@@ -184,3 +184,20 @@ def test_output_must_be_csv(tmp_path: Path) -> None:
     src.write_text("patient_id\nP1\n", encoding="utf-8")
     result = runner.invoke(app, ["score", str(src), "-o", str(tmp_path / "out.xlsx")])
     assert result.exit_code == 1 and "a .csv file" in result.stderr
+
+
+def test_score_contradiction_names_file_row_and_writes_nothing(tmp_path: Path) -> None:
+    """Valid cells that contradict each other for a score (here: 'solitary' with 2 + 2 metastases)."""
+    src = tmp_path / "c.csv"
+    src.write_text(
+        "patient_id,extraspinal_bone_mets,vertebral_mets,solitary_skeletal_met\n"
+        "P1,0,1,yes\n"
+        "\n"  # a blank line: the reported row is still the file's line
+        "P2,2,2,yes\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["score", str(src), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "row 4, column solitary_skeletal_met" in result.stderr, result.stderr
+    assert not out.exists()

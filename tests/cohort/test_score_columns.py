@@ -259,3 +259,15 @@ def test_invalid_code_names_column_row_and_allowed() -> None:
         add_score_columns(df)
     assert (err.value.field, err.value.row, err.value.value) == ("primary_tumor", 1, "colorectal")
     assert "kidney" in err.value.allowed
+
+
+def test_demo_cohort_reproduces_seed_paper_counts() -> None:
+    """Uei 2018 Table 1: Tokuhashi 0-8 / 9-11 / 12-15 = 40 / 9 / 6; SINS stable / potentially unstable /
+    unstable = 6 / 48 / 1 (Fisher's labels); Table 3: 29 improved, 6 E maintained, 4 aggravated."""
+    from spinemet.cohort import load_demo
+
+    s = add_score_columns(load_demo().frame)
+    assert s["tokuhashi_band"].value_counts().to_dict() == {"0-8": 40, "9-11": 9, "12-15": 6}
+    assert s["sins_band"].value_counts().to_dict() == {"potentially_unstable": 48, "stable": 6, "unstable": 1}
+    changes = s["frankel_change"].value_counts().to_dict()
+    assert (changes["improved"], changes["e_maintained"], changes["aggravated"]) == (29, 6, 4)

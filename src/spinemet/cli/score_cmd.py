@@ -303,7 +303,7 @@ def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
         scored = add_score_columns(frame)
     except ScoreColumnError as err:
         row = err.row
-        if rows is not None:
+        if rows:
             row = int(rows[frame.index.get_loc(err.row)])
         elif isinstance(frame.index, pd.RangeIndex) and input_path.suffix.lower() == ".csv":
             row = int(frame.index.get_loc(err.row)) + 2  # header = line 1
