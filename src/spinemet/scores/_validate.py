@@ -118,6 +118,9 @@ def choice(field: str, value: Any, allowed: Iterable[str]) -> str:
 
 def yes_no(field: str, value: Any) -> bool:
     """``yes``/``no`` (also ``True``/``False`` and 1/0) as a bool."""
+    item = getattr(value, "item", None)
+    if not isinstance(value, str | int | float) and callable(item):
+        value = item()  # numpy scalar
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and not is_missing(value) and value in (0, 1):

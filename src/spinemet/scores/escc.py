@@ -50,9 +50,12 @@ _ALLOWED = "0, 1a, 1b, 1c, 2, 3"
 def escc_grade(grade: Any, field: str = "escc") -> str:
     """Normalise an ESCC grade to its label (``"1A"`` -> ``"1a"``, ``2`` -> ``"2"``)."""
     require(field, grade, _ALLOWED)
+    item = getattr(grade, "item", None)
+    if not isinstance(grade, str | int | float) and callable(item):
+        grade = item()  # numpy scalar
     if isinstance(grade, bool):
         raise InvalidInputError(field, grade, _ALLOWED)
-    if isinstance(grade, int | float) and not isinstance(grade, bool):
+    if isinstance(grade, int | float):
         if grade in (0, 2, 3):
             return str(int(grade))
         detail = "ambiguous: give 1a, 1b or 1c" if grade == 1 else None

@@ -147,7 +147,9 @@ def _general(kps: Any) -> Component | None:
     return Component("general_condition", "General condition (KPS)", value, category, points)
 
 
-def _count(name: str, label: str, field: str, value: Any, low: int, table: MappingProxyType[int, int]):
+def _count(
+    name: str, label: str, field: str, value: Any, low: int, table: MappingProxyType[int, int]
+) -> Component | None:
     if is_missing(value):
         return None
     count = int_in(field, value, low)
