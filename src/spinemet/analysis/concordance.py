@@ -256,9 +256,9 @@ def concordance(
         s = s[keep]
     bad = ~np.isin(e, (0.0, 1.0))
     if bad.any():
-        raise InvalidInputError("event", e[bad][0], "0 (censored) or 1 (death)")
+        raise InvalidInputError("event", float(e[bad][0]), "0 (censored) or 1 (death)")
     if np.any(t < 0):
-        raise InvalidInputError("time", t[t < 0][0], "follow-up times >= 0")
+        raise InvalidInputError("time", float(t[t < 0][0]), "follow-up times >= 0")
     if np.isinf(t).any() or np.isinf(x).any():
         raise InvalidInputError("time/score", "infinite value", "finite numbers")
     ev = e.astype(bool)

@@ -423,14 +423,15 @@ def cox(
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(duration, data[duration].iloc[0], "numeric follow-up times") from exc
     if (t < 0).any() or not np.isfinite(t).all():
-        raise InvalidInputError(duration, t[(t < 0) | ~np.isfinite(t)][0], "finite follow-up times >= 0")
+        bad_t = float(t[(t < 0) | ~np.isfinite(t)][0])
+        raise InvalidInputError(duration, bad_t, "finite follow-up times >= 0")
     try:
         e_raw = pd.to_numeric(data[event], errors="raise").to_numpy(dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(event, data[event].iloc[0], "0 (censored) or 1 (death)") from exc
     bad = ~np.isin(e_raw, (0.0, 1.0))
     if bad.any():
-        raise InvalidInputError(event, e_raw[bad][0], "0 (censored) or 1 (death)",
+        raise InvalidInputError(event, float(e_raw[bad][0]), "0 (censored) or 1 (death)",
                                 "recode R-style 1/2 status as status - 1")
     e = e_raw.astype(bool)
     if not e.any():
