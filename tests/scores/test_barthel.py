@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spinemet.scores import BARTHEL_ITEMS, barthel, barthel_shah_band
@@ -111,6 +111,7 @@ def test_shah_bands(total, band):
 items_strategy = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in ALLOWED.items()})
 
 
+@settings(deadline=None)  # no timing assertions in the suite
 @given(items_strategy)
 def test_property_total(items):
     r = barthel(items=items)
@@ -120,6 +121,7 @@ def test_property_total(items):
     assert barthel(items=items, total=r.total).total == r.total
 
 
+@settings(deadline=None)  # no timing assertions in the suite
 @given(items_strategy, st.sampled_from(sorted(ALLOWED)), st.data())
 def test_property_monotone(items, item, data):
     higher = data.draw(st.sampled_from([v for v in ALLOWED[item] if v >= items[item]]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spinemet.scores import FrankelGrade, frankel_change, frankel_grade, frankel_steps
@@ -106,6 +106,7 @@ def test_seed_table3_reproduces_35_improved_or_e_maintained():
 grades = st.sampled_from(MODIFIED)
 
 
+@settings(deadline=None)  # no timing assertions in the suite
 @given(grades, grades)
 def test_property_change_consistent_with_steps(pre, post):
     steps = frankel_steps(pre, post)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spinemet.scores import sins, sins_band
@@ -168,6 +168,7 @@ def _band(total: int) -> str:
     return "stable" if total <= 6 else "potentially_unstable" if total <= 12 else "unstable"
 
 
+@settings(deadline=None)  # no timing assertions in the suite
 @given(combos)
 def test_property_total_band_total_only(lesion):
     r = sins(**lesion)
@@ -178,6 +179,7 @@ def test_property_total_band_total_only(lesion):
     assert sins(**lesion, total=r.total).total == r.total
 
 
+@settings(deadline=None)  # no timing assertions in the suite
 @given(combos, st.sampled_from(sorted(TABLES)), st.data())
 def test_property_monotone(lesion, field, data):
     table = TABLES[field]
