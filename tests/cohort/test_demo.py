@@ -387,3 +387,31 @@ def test_barthel_items_give_the_totals(demo: pd.DataFrame) -> None:
     non_walking = demo.frankel_pre.isin(["A", "B", "C"])
     assert (demo.barthel_mobility_pre[non_walking] <= 5).all()
     assert (demo.barthel_stairs_pre[non_walking] == 0).all()
+
+
+def test_pathway_rules_agree_with_the_recorded_course(demo: pd.DataFrame) -> None:
+    # spinemet's versioned rules of the paper's Methods, run on every demo patient: all were operated (so
+    # all are indicated), the procedure is the one the MISt rule picks, and every home discharge meets
+    # the discharge criterion (Barthel >= 70 or family care)
+    from spinemet.pathway.discharge import discharge_home
+    from spinemet.pathway.indication import surgical_indication
+    from spinemet.pathway.procedure import procedure_choice
+
+    for _, row in demo.iterrows():
+        patient = {k: v for k, v in row.items() if not (np.isscalar(v) and pd.isna(v))}
+        assert surgical_indication(patient).decision == "indicated", row.patient_id
+        assert procedure_choice(patient).decision == row.procedure, row.patient_id
+        if row.discharge == "home":
+            assert discharge_home(patient).decision == "criterion_met", row.patient_id
+
+
+def test_every_score_column_can_be_computed(demo: pd.DataFrame) -> None:
+    # Tomita, Katagiri, modified Bauer and NESMS from the extension columns; only the patient with an
+    # unknown primary has no (modified) Bauer/NESMS, because "not lung" cannot be decided (scores.md §9)
+    from spinemet.cohort.score_columns import add_score_columns
+
+    scored = add_score_columns(demo)
+    for column in ("tokuhashi_band", "sins_band", "tomita", "katagiri", "frankel_change"):
+        assert scored[column].notna().all(), column
+    for column in ("bauer_modified", "nesms"):
+        assert (scored[column].isna() == (demo.primary_tumor == "unknown")).all(), column
