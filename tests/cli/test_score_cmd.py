@@ -55,7 +55,7 @@ def test_patient_json_has_scores_components_and_verdicts() -> None:
     assert pathway["procedure"]["decision"] == "mist"
     assert pathway["radiotherapy"]["decision"] == "withhold"
     assert pathway["prognosis"]["decision"] == "9-11"
-    assert pathway["discharge"]["decision"] == "criterion_not_met"
+    assert pathway["discharge"]["decision"] == "undetermined"  # no postoperative Barthel
     assert set(pathway["noms"]) == {"neurologic", "oncologic", "mechanical", "systemic"}
     assert card["patient"]["kps"] == 70
 

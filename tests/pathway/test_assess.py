@@ -55,7 +55,7 @@ def test_assess_runs_every_rule(patient: dict[str, Any]) -> None:
         "chemotherapy": "consider",
         "bone_modifying_agent": "consider",
         "prognosis": "9-11",
-        "discharge_home": "criterion_not_met",  # Barthel 45 < 70 and no family care
+        "discharge_home": "undetermined",  # only a preoperative Barthel (45) and no family care
         "noms_neurologic": "high_grade_escc",
         "noms_oncologic": "radioresistant",
         "noms_mechanical": "potentially_unstable",

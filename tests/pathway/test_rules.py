@@ -155,7 +155,7 @@ def test_prognosis_given_total_must_agree(patient: dict[str, Any]) -> None:
         ({"family_care": "yes"}, "criterion_met", ()),
         ({"family_care": "no"}, "undetermined", ("barthel_post",)),
         ({"barthel_pre": 80, "barthel_post": 60, "family_care": "no"}, "criterion_not_met", ()),
-        ({"barthel_pre": 80, "family_care": "no"}, "criterion_met", ()),
+        ({"barthel_pre": 80, "family_care": "no"}, "undetermined", ("barthel_post",)),
     ],
 )
 def test_discharge_home(values: dict[str, Any], decision: str, missing: tuple[str, ...]) -> None:
@@ -166,7 +166,12 @@ def test_discharge_home(values: dict[str, Any], decision: str, missing: tuple[st
 
 def test_discharge_reason_names_which_barthel() -> None:
     v = discharge_home({"barthel_pre": 45, "family_care": "no"})
-    assert v.reasons[0] == "Barthel index 45, preoperative (no postoperative value recorded): < 70"
+    assert v.reasons[:2] == (
+        "postoperative Barthel index not recorded",
+        "preoperative Barthel index 45 shown for orientation only; "
+        "the criterion applies to the highest postoperative value",
+    )
+    assert discharge_home({"barthel_post": 65}).reasons[0] == "postoperative Barthel index 65: < 70"
     with pytest.raises(InvalidInputError, match="barthel_post: got 72"):
         discharge_home({"barthel_post": 72})
 

@@ -1,7 +1,8 @@
 """Criterion for discharge to home (Uei 2018, Methods "Outcome evaluation").
 
 Barthel index >= 70, or sufficient care by family members when the Barthel index is < 70. The Barthel
-value is the highest postoperative one (``barthel_post``) when recorded, else the preoperative one.
+value is the highest postoperative one (``barthel_post``); a preoperative value is shown but never used
+(the rules do not guess the postoperative course).
 """
 
 from __future__ import annotations
@@ -26,18 +27,17 @@ def discharge_home(patient: Mapping[str, Any]) -> Verdict:
     pre = get_int(patient, "barthel_pre", 0, 100, 5, allowed)
     family = get_yes_no(patient, "family_care")
     reasons: list[str] = []
-    if post is not None:
-        barthel, which = post, "postoperative"
-    elif pre is not None:
-        barthel, which = pre, "preoperative (no postoperative value recorded)"
-    else:
-        barthel, which = None, ""
     barthel_ok: bool | None = None
-    if barthel is None:
-        reasons.append("Barthel index not recorded")
+    if post is not None:
+        barthel_ok = post >= BARTHEL_HOME
+        reasons.append(f"postoperative Barthel index {post}: {'>=' if barthel_ok else '<'} {BARTHEL_HOME}")
     else:
-        barthel_ok = barthel >= BARTHEL_HOME
-        reasons.append(f"Barthel index {barthel}, {which}: {'>=' if barthel_ok else '<'} {BARTHEL_HOME}")
+        reasons.append("postoperative Barthel index not recorded")
+        if pre is not None:  # shown, never used: the criterion is applied after surgery
+            reasons.append(
+                f"preoperative Barthel index {pre} shown for orientation only; "
+                "the criterion applies to the highest postoperative value"
+            )
     family_words = {
         True: "sufficient care by family at home",
         False: "no sufficient family care at home",

@@ -53,6 +53,7 @@ SINS_BANDS = {
     "unstable": ("unstable", "13-18", "instability"),
 }
 
+
 @dataclass(frozen=True)
 class Finding:
     """One derived clinical fact: ``value`` (``None`` if not assessable), its wording, missing columns."""
