@@ -422,15 +422,6 @@ def build_rows() -> list[dict[str, Any]]:
     level = [str(rng.choice(level_choices[region[i]])) for i in range(N)]
     level[FIG1] = "L4"
 
-    # procedure: 31 conventional / 24 MISt; MISt never in the cervical spine (Methods). Patients with
-    # worse paralysis are more often decompressed conventionally.
-    procedure = ["conventional"] * N
-    cand = [i for i in range(N) if region[i] != "cervical" and i != FIG1]
-    weight = np.array([1.0 + FRANKEL_RANK[fpre[i]] / 2 for i in cand])
-    mist = [int(x) for x in rng.choice(cand, 23, replace=False, p=weight / weight.sum())]
-    for i in [*mist, FIG1]:
-        procedure[i] = "mist"
-
     # ESCC: 0 1, 1a 4, 1b 4, 1c 3, 2 23, 3 20 (Table 1), worse paralysis -> higher grade
     worst = [min(FRANKEL_RANK[fpre[i]], FRANKEL_RANK[fpost[i]]) for i in range(N)]
     severity = [worst[i] + float(rng.uniform(0, 2.5)) for i in range(N)]
@@ -439,6 +430,16 @@ def build_rows() -> list[dict[str, Any]]:
     escc = [""] * N
     for i, g in zip(order, grades, strict=True):
         escc[i] = g
+
+    # procedure: 31 conventional / 24 MISt; MISt never in the cervical spine (Methods). Patients with
+    # high-grade cord compression or complete paralysis are more often decompressed conventionally.
+    procedure = ["conventional"] * N
+    cand = [i for i in range(N) if region[i] != "cervical" and i != FIG1]
+    escc_weight = {"0": 4.0, "1a": 4.0, "1b": 4.0, "1c": 3.0, "2": 2.0, "3": 1.0}
+    weight = np.array([escc_weight[escc[i]] * (0.3 if fpre[i] in ("A", "B") else 1.0) for i in cand])
+    mist = [int(x) for x in rng.choice(cand, 23, replace=False, p=weight / weight.sum())]
+    for i in [*mist, FIG1]:
+        procedure[i] = "mist"
 
     # SINS: bands 0-6: 6, 7-12: 48, 13-18: 1, mean 9.4
     loc = []
