@@ -201,3 +201,10 @@ def test_score_contradiction_names_file_row_and_writes_nothing(tmp_path: Path) -
     assert result.exit_code == 1
     assert "row 4, column solitary_skeletal_met" in result.stderr, result.stderr
     assert not out.exists()
+
+
+def test_patient_warnings_are_shown_but_do_not_fail() -> None:
+    result = runner.invoke(app, [*_patient_args("frankel_post=E", "kps=70"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "warning" in result.stderr and "frankel_pre" in result.stderr
+    assert json.loads(result.stdout)["warnings"][0].startswith("warning: ")

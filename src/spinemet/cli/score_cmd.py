@@ -59,18 +59,20 @@ def _parse_pairs(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def _typed_patient(values: Mapping[str, str]) -> dict[str, Any]:
-    """Validate ``key=value`` text against the cohort format; the typed values (missing dropped)."""
-    from spinemet.cohort.validate import check_frame
+def _typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Validate ``key=value`` text against the cohort format: (typed values without missing, warnings)."""
+    from spinemet.cohort import coerce_frame, validate_frame
 
     text = dict(values)
     text.setdefault("patient_id", "patient")
-    problems, typed = check_frame(pd.DataFrame([text], dtype=object), header_row=None)
+    frame = pd.DataFrame([text], dtype=object)
+    problems = validate_frame(frame)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise _Abort([_problem_text(p, with_row=False) for p in errors])
-    row = typed.iloc[0].to_dict()
-    return {k: v for k, v in row.items() if not _missing(v)}
+    warnings = [_problem_text(p, with_row=False) for p in problems if p.severity == "warning"]
+    row = coerce_frame(frame).iloc[0].to_dict()
+    return {k: v for k, v in row.items() if not _missing(v)}, warnings
 
 
 def _missing(value: Any) -> bool:
@@ -146,7 +148,8 @@ def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
     """Score one patient given as text values keyed by cohort column: a JSON-ready dict.
 
     Keys: ``patient`` (the typed values), ``scores`` (``ScoreResult.to_dict()`` per score computed),
-    ``not_computed`` (score -> why), ``frankel_change``, ``pathway`` (``PathwayAssessment.to_dict()``).
+    ``not_computed`` (score -> why), ``frankel_change``, ``pathway`` (``PathwayAssessment.to_dict()``),
+    ``warnings`` (validation warnings, as text).
 
     Raises:
         _Abort: a key that is not a cohort column, or a value not allowed for its column.
@@ -154,7 +157,7 @@ def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
     from spinemet.pathway import assess
     from spinemet.scores.frankel import frankel_change
 
-    patient = _typed_patient(values)
+    patient, warnings = _typed_patient(values)
     scores: dict[str, Any] = {}
     not_computed: dict[str, str] = {}
     for key, _title, compute, keys in _score_specs():
@@ -179,6 +182,7 @@ def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
         "not_computed": not_computed,
         "frankel_change": change,
         "pathway": pathway,
+        "warnings": warnings,
     }
 
 
@@ -297,6 +301,8 @@ def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
         lines = [f"{input_path}: {len(errors)} error(s); nothing written"]
         lines += [_problem_text(p) for p in err.problems]
         raise _Abort(lines) from err
+    for p in getattr(cohort, "warnings", ()):
+        typer.echo(_problem_text(p), err=True)
     frame = cohort.frame
     rows = getattr(cohort, "rows", None)
     try:
@@ -339,6 +345,8 @@ def score(
     try:
         if patient:
             card = score_patient(_parse_pairs([*patient, *args]))
+            for line in card["warnings"]:
+                typer.echo(line, err=True)
             if as_json:
                 typer.echo(json.dumps(card, indent=2, ensure_ascii=False, default=_json_default))
             else:
