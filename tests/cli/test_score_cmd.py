@@ -208,3 +208,13 @@ def test_patient_warnings_are_shown_but_do_not_fail() -> None:
     assert result.exit_code == 0, result.output
     assert "warning" in result.stderr and "frankel_pre" in result.stderr
     assert json.loads(result.stdout)["warnings"][0].startswith("warning: ")
+
+
+def test_missing_input_file_and_unknown_extension(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["score", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1 and "not found" in result.stderr
+    odd = tmp_path / "c.json"
+    odd.write_text("{}", encoding="utf-8")
+    result = runner.invoke(app, ["score", str(odd), "-o", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1 and "nothing written" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json"]

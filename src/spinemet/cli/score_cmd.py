@@ -294,6 +294,8 @@ def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
         raise _Abort([f"-o/--output: got {str(output)!r}; allowed: a .csv file"])
     if not output.parent.exists():
         raise _Abort([f"-o/--output: folder {str(output.parent)!r} does not exist"])
+    if not input_path.is_file():
+        raise _Abort([f"INPUT: file {str(input_path)!r} not found"])
     try:
         cohort = read_cohort(input_path, keep_extra=keep_extra)
     except CohortValidationError as err:
@@ -301,6 +303,8 @@ def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
         lines = [f"{input_path}: {len(errors)} error(s); nothing written"]
         lines += [_problem_text(p) for p in err.problems]
         raise _Abort(lines) from err
+    except ValueError as err:  # e.g. an extension that names no cohort format
+        raise _Abort([f"INPUT: {err}; nothing written"]) from err
     for p in getattr(cohort, "warnings", ()):
         typer.echo(_problem_text(p), err=True)
     frame = cohort.frame
@@ -326,7 +330,10 @@ def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
 def score(
     args: Annotated[
         list[str] | None,
-        typer.Argument(help="INPUT cohort file (file mode), or more key=value pairs (with --patient)."),
+        typer.Argument(
+            metavar="[INPUT | KEY=VALUE...]",
+            help="INPUT cohort file (file mode), or more key=value pairs (with --patient).",
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Output CSV (file mode).", dir_okay=False)
@@ -340,7 +347,11 @@ def score(
         bool, typer.Option("--keep-extra", help="Keep columns that are not in the cohort format.")
     ] = False,
 ) -> None:
-    """Add score columns to a cohort file, or score one patient (--patient key=value ...)."""
+    """Add score columns to a cohort file, or score one patient (--patient key=value ...).
+
+    Examples: spinemet score cohort.csv -o scored.csv;
+    spinemet score --patient kps=70 primary_tumor=kidney frankel_pre=D2 --json
+    """
     args = args or []
     try:
         if patient:
