@@ -1,0 +1,635 @@
+"""Validation of a cohort frame against the format: every cell, every cross-field rule, in one pass.
+
+Vectorised: a column is checked through its distinct values (``pandas.factorize``), or directly with
+numpy when it is already numeric, so a million rows take seconds. The rules are those of
+``cohort-format.md`` ("Cross-field rules"); each :class:`Problem` names the row as the user sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spinemet.cohort.problems import CohortValidationError, Problem, Severity
+from spinemet.cohort.schema import (
+    BARTHEL_ITEM_SETS,
+    COLUMN_BY_NAME,
+    COLUMNS,
+    FRANKEL_ORIGINAL_ONLY,
+    SINS_COMPONENTS,
+    TOKUHASHI_COMPONENTS,
+    Column,
+)
+
+__all__ = ["check_frame", "coerce_frame", "display", "validate_frame"]
+
+_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def display(value: Any) -> str:
+    """A value as shown in messages: integral floats without ``.0``, strings quoted."""
+    if isinstance(value, float | np.floating) and math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    if value is None:
+        return "(empty)"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _norm(value: Any) -> str | None:
+    """A raw cell as a stripped string, ``None`` when missing (numbers without a trailing ``.0``)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, _dt.datetime):
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass
+class _Parsed:
+    """A column after parsing: typed values, which cells were non-empty, which were invalid."""
+
+    typed: np.ndarray
+    present: np.ndarray  # bool, the cell was not empty
+    bad: np.ndarray  # bool, the cell was not empty and invalid
+    raw: Callable[[int], Any]  # position -> value as found
+    detail: Callable[[int], str | None]  # position -> extra hint
+
+
+# --------------------------------------------------------------------------------------------- checks
+def _check_number(col: Column, x: float) -> bool:
+    if not math.isfinite(x):
+        return False
+    if col.low is not None and (x <= col.low if col.low_exclusive else x < col.low):
+        return False
+    if col.high is not None and x > col.high:
+        return False
+    if col.kind == "integer":
+        if not float(x).is_integer():
+            return False
+        if col.values and str(int(x)) not in col.values:
+            return False
+        if col.step is not None and col.low is not None and (x - col.low) % col.step != 0:
+            return False
+    return True
+
+
+def _number_hint(text: str) -> str | None:
+    if _DECIMAL_COMMA_RE.match(text):
+        return "use '.' as the decimal separator"
+    return None
+
+
+def _unique_number(col: Column, value: Any) -> tuple[float, bool, str | None]:
+    """(typed value, ok, hint) for one distinct raw value of a numeric column; NaN when missing."""
+    if isinstance(value, bool | np.bool_):
+        return np.nan, False, None
+    if isinstance(value, int | float | np.integer | np.floating):
+        x = float(value)
+        if math.isnan(x):
+            return np.nan, True, None
+        ok = _check_number(col, x)
+        return (x if ok else np.nan), ok, None
+    text = _norm(value)
+    if text is None:
+        return np.nan, True, None
+    for token, number in col.special:
+        if text == token:
+            return number, True, None
+    if col.kind == "binary":
+        if text in col.values:
+            return float(text), True, None
+        if _NUMBER_RE.match(text) and _norm(float(text)) in col.values:
+            return float(text), True, None
+        return np.nan, False, None
+    if not _NUMBER_RE.match(text):
+        return np.nan, False, _number_hint(text)
+    x = float(text)
+    ok = _check_number(col, x)
+    return (x if ok else np.nan), ok, None
+
+
+def _unique_category(col: Column, value: Any, extra: Sequence[str]) -> tuple[Any, bool, str | None]:
+    text = _norm(value)
+    if text is None:
+        return np.nan, True, None
+    if text in col.values or text in extra:
+        return text, True, None
+    # numbers written as 2.0 by a spreadsheet: canonical "2"
+    if _NUMBER_RE.match(text):
+        canon = _norm(float(text))
+        if canon in col.values:
+            return canon, True, None
+    hint = None
+    lower = {v.lower(): v for v in (*col.values, *extra)}
+    if text.lower() in lower:
+        hint = f"did you mean {lower[text.lower()]!r}? (codes are case-sensitive)"
+    elif col.name == "escc" and text == "1":
+        hint = "grade 1 is ambiguous: give 1a, 1b or 1c"
+    else:
+        close = difflib.get_close_matches(text, [*col.values, *extra], n=1)
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+    return np.nan, False, hint
+
+
+def _unique_multi(col: Column, value: Any) -> tuple[Any, bool, str | None]:
+    text = _norm(value)
+    if text is None:
+        return np.nan, True, None
+    items = [t.strip() for t in text.split(";")]
+    items = [t for t in items if t]
+    unknown = [t for t in items if t not in col.values]
+    if unknown:
+        return np.nan, False, "unknown item(s): " + ", ".join(repr(t) for t in unknown)
+    if not items:
+        return np.nan, True, None
+    kept = set(items)
+    return ";".join(v for v in col.values if v in kept), True, None
+
+
+def _unique_date(value: Any) -> tuple[Any, bool, str | None]:
+    if isinstance(value, _dt.datetime | pd.Timestamp):
+        if pd.isna(value):
+            return np.datetime64("NaT", "ns"), True, None
+        if (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0):
+            return np.datetime64("NaT", "ns"), False, "a date without a time of day"
+        return np.datetime64(value.date(), "ns"), True, None
+    if isinstance(value, _dt.date):
+        return np.datetime64(value, "ns"), True, None
+    text = _norm(value)
+    if text is None:
+        return np.datetime64("NaT", "ns"), True, None
+    if not _DATE_RE.match(text):
+        return np.datetime64("NaT", "ns"), False, None
+    try:
+        day = _dt.date.fromisoformat(text)
+    except ValueError:
+        return np.datetime64("NaT", "ns"), False, "not a calendar date"
+    return np.datetime64(day, "ns"), True, None
+
+
+# -------------------------------------------------------------------------------------------- parsing
+def _by_uniques(series: pd.Series, fn: Callable[[Any], tuple[Any, bool, str | None]], dtype: Any) -> _Parsed:
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    uniq = list(uniques)
+    results = [fn(u) for u in uniq]
+    missing_typed = np.datetime64("NaT", "ns") if dtype == "M8[ns]" else np.nan
+    typed_u = np.empty(len(uniq) + 1, dtype=dtype)
+    ok_u = np.ones(len(uniq) + 1, dtype=bool)
+    present_u = np.ones(len(uniq) + 1, dtype=bool)
+    hints: list[str | None] = []
+    for k, (t, ok, hint) in enumerate(results):
+        typed_u[k] = t
+        ok_u[k] = ok
+        present_u[k] = _norm(uniq[k]) is not None
+        hints.append(hint)
+    typed_u[-1] = missing_typed  # code -1 (NA) picks the last slot
+    present_u[-1] = False
+    hints.append(None)
+    typed = typed_u[codes]
+    present = present_u[codes]
+    bad = ~ok_u[codes]
+    return _Parsed(
+        typed,
+        present,
+        bad,
+        raw=lambda i: uniq[codes[i]] if codes[i] >= 0 else None,
+        detail=lambda i: hints[codes[i]],
+    )
+
+
+def _parse_numeric_fast(col: Column, series: pd.Series) -> _Parsed:
+    x = series.to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(x)
+    ok = np.isfinite(x)
+    if col.kind == "binary":
+        ok &= np.isin(x, [float(v) for v in col.values])
+    else:
+        if col.low is not None:
+            ok &= (x > col.low) if col.low_exclusive else (x >= col.low)
+        if col.high is not None:
+            ok &= x <= col.high
+        if col.kind == "integer":
+            with np.errstate(invalid="ignore"):
+                ok &= np.mod(x, 1) == 0
+                if col.values:
+                    ok &= np.isin(x, [float(v) for v in col.values])
+                if col.step is not None and col.low is not None:
+                    ok &= np.mod(x - col.low, col.step) == 0
+    bad = present & ~ok
+    typed = np.where(ok, x, np.nan)
+    return _Parsed(typed, present, bad, raw=lambda i: float(x[i]), detail=lambda i: None)
+
+
+def _parse_text(series: pd.Series) -> _Parsed:
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        s = series.astype(object).str.strip()
+    else:
+        s = series.map(_norm, na_action="ignore")
+    s = s.where(s.notna() & (s != ""), np.nan)
+    typed = s.to_numpy(dtype=object)
+    present = s.notna().to_numpy()
+    return _Parsed(
+        typed, present, np.zeros(len(s), dtype=bool), raw=lambda i: typed[i], detail=lambda i: None
+    )
+
+
+def _parse_dates_fast(series: pd.Series) -> _Parsed:
+    s = series
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    s = s.astype("datetime64[ns]")
+    x = s.to_numpy()
+    present = ~np.isnat(x)
+    bad = present & (s.dt.normalize().to_numpy() != x)
+    typed = np.where(bad, np.datetime64("NaT", "ns"), x)
+    return _Parsed(typed, present, bad, raw=lambda i: pd.Timestamp(x[i]), detail=lambda i: None)
+
+
+def _parse(col: Column, series: pd.Series) -> _Parsed:
+    if col.kind == "text":
+        return _parse_text(series)
+    if col.numeric:
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+            return _parse_numeric_fast(col, series)
+        return _by_uniques(series, lambda v: _unique_number(col, v), float)
+    if col.kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            return _parse_dates_fast(series)
+        return _by_uniques(series, _unique_date, "M8[ns]")
+    if col.kind == "multi":
+        return _by_uniques(series, lambda v: _unique_multi(col, v), object)
+    extra = FRANKEL_ORIGINAL_ONLY if col.name in ("frankel_pre", "frankel_post") else ()
+    return _by_uniques(series, lambda v: _unique_category(col, v, extra), object)
+
+
+# ------------------------------------------------------------------------------------ problem building
+class _Collector:
+    def __init__(self, rows: np.ndarray, order: dict[str, int]) -> None:
+        self.rows = rows
+        self.order = order
+        self.items: list[tuple[int, int, int, Problem]] = []
+
+    def add(self, pos: int | None, problem: Problem) -> None:
+        key_row = -1 if problem.row is None else problem.row
+        self.items.append((key_row, self.order.get(problem.column or "", -1), len(self.items), problem))
+
+    def cells(
+        self,
+        positions: np.ndarray,
+        column: str,
+        value: Callable[[int], Any],
+        allowed: str,
+        message: Callable[[int], str],
+        severity: Severity = "error",
+    ) -> None:
+        for i in positions.tolist():
+            row = int(self.rows[i])
+            self.add(i, Problem(row, column, value(i), allowed, message(i), severity))
+
+    def sorted(self) -> list[Problem]:
+        return [p for *_, p in sorted(self.items, key=lambda t: (t[0], t[1], t[2]))]
+
+
+def _cell_message(column: str, value: Any, allowed: str, hint: str | None = None) -> str:
+    msg = f"{column}: got {display(value)}; allowed: {allowed}"
+    return f"{msg} ({hint})" if hint else msg
+
+
+# ------------------------------------------------------------------------------------------ main entry
+def check_frame(
+    frame: pd.DataFrame,
+    *,
+    keep_extra: bool = False,
+    rows: Sequence[int] | np.ndarray | None = None,
+    header_row: int | None = 1,
+) -> tuple[list[Problem], pd.DataFrame]:
+    """Check ``frame`` and type it: (every problem sorted by row, the typed frame).
+
+    ``rows`` gives each record's row number as the user sees it (default: position + 2, as in a CSV file
+    with its header on line 1); ``header_row`` is the row of column names (``None`` when the source has
+    none). Invalid cells are missing (NaN) in the typed frame.
+    """
+    n = len(frame)
+    row_arr = np.arange(2, n + 2) if rows is None else np.asarray(rows, dtype=np.int64)
+    if len(row_arr) != n:
+        raise ValueError(f"rows: got {len(row_arr)} row numbers for {n} records")
+    names = [str(c) for c in frame.columns]
+    order = {c.name: k for k, c in enumerate(COLUMNS)}
+    for k, name in enumerate(names):
+        order.setdefault(name, len(COLUMNS) + k)
+    out = _Collector(row_arr, order)
+
+    # header: unknown and duplicate columns, required column
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            out.add(
+                None,
+                Problem(
+                    header_row, name, name, "each column once", f"column {name!r} appears more than once"
+                ),
+            )
+        seen.add(name)
+        if name not in COLUMN_BY_NAME and not keep_extra:
+            close = difflib.get_close_matches(name, list(COLUMN_BY_NAME), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            out.add(
+                None,
+                Problem(
+                    header_row,
+                    name,
+                    name,
+                    "a column of the cohort format (docs/cohort-format.md)",
+                    f"unknown column {name!r}{hint} (pass keep_extra / --keep-extra to keep it)",
+                ),
+            )
+    if "patient_id" not in seen:
+        out.add(
+            None,
+            Problem(
+                header_row,
+                "patient_id",
+                None,
+                COLUMN_BY_NAME["patient_id"].allowed,
+                "required column 'patient_id' is missing",
+            ),
+        )
+
+    typed: dict[str, Any] = {}
+    parsed: dict[str, _Parsed] = {}
+    for k, name in enumerate(names):
+        if name in parsed or name in typed:
+            continue
+        series = frame.iloc[:, k]
+        col = COLUMN_BY_NAME.get(name)
+        if col is None:
+            if keep_extra:
+                typed[name] = series.to_numpy()
+            continue
+        p = _parse(col, series)
+        parsed[name] = p
+        typed[name] = p.typed
+        bad = np.flatnonzero(p.bad)
+        if bad.size:
+            out.cells(
+                bad,
+                name,
+                p.raw,
+                col.allowed,
+                lambda i, p=p, col=col: _cell_message(col.name, p.raw(i), col.allowed, p.detail(i)),
+            )
+    typed_frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)
+    for name in typed_frame.columns:
+        col = COLUMN_BY_NAME.get(name)
+        if col is not None and col.kind == "date":
+            typed_frame[name] = typed_frame[name].astype("datetime64[ns]")
+
+    _cross_rules(typed_frame, parsed, out)
+    return out.sorted(), typed_frame
+
+
+def validate_frame(
+    frame: pd.DataFrame, *, keep_extra: bool = False, rows: Sequence[int] | np.ndarray | None = None
+) -> list[Problem]:
+    """Every problem of ``frame`` (values against the format, cross-field rules, duplicate ids, unknown
+    columns), errors and warnings, sorted by row. Row numbers default to position + 2 (CSV lines)."""
+    return check_frame(frame, keep_extra=keep_extra, rows=rows)[0]
+
+
+def coerce_frame(frame: pd.DataFrame, *, keep_extra: bool = False) -> pd.DataFrame:
+    """The typed frame of a valid ``frame``; raises :class:`CohortValidationError` listing every problem."""
+    problems, typed = check_frame(frame, keep_extra=keep_extra)
+    if any(p.severity == "error" for p in problems):
+        raise CohortValidationError(problems)
+    return typed
+
+
+# ---------------------------------------------------------------------------------------- cross rules
+def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -> None:
+    n = len(t)
+
+    def has(name: str) -> np.ndarray:
+        return t[name].notna().to_numpy() if name in t.columns else np.zeros(n, dtype=bool)
+
+    def present(name: str) -> np.ndarray:
+        return parsed[name].present if name in parsed else np.zeros(n, dtype=bool)
+
+    def raw(name: str) -> Callable[[int], Any]:
+        if name in parsed:
+            return parsed[name].raw
+        return lambda i: None
+
+    # duplicate patient_id
+    if "patient_id" in t.columns:
+        ids = t["patient_id"]
+        pos = np.flatnonzero(ids.isna().to_numpy())
+        allowed = COLUMN_BY_NAME["patient_id"].allowed
+        out.cells(pos, "patient_id", lambda i: None, allowed, lambda i: "patient_id: missing; it is required")
+        dup = ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
+        if dup.any():
+            first = ids[ids.notna()].drop_duplicates(keep="first")
+            first_row = pd.Series(out.rows[first.index.to_numpy()], index=first.to_numpy())
+            out.cells(
+                np.flatnonzero(dup),
+                "patient_id",
+                lambda i: ids.iat[i],
+                allowed,
+                lambda i: (
+                    f"patient_id: {ids.iat[i]!r} is duplicated (also in row {int(first_row[ids.iat[i]])})"
+                ),
+            )
+
+    # Frankel: original D needs frankel_scale = original; D1-D3 are not on the original scale
+    scale = t["frankel_scale"] if "frankel_scale" in t.columns else pd.Series("modified", index=t.index)
+    original = (scale == "original").to_numpy()
+    for name in ("frankel_pre", "frankel_post"):
+        if name not in t.columns:
+            continue
+        v = t[name]
+        col = COLUMN_BY_NAME[name]
+        bad_d = (v == "D").to_numpy() & ~original
+        bad_sub = v.isin(["D1", "D2", "D3"]).to_numpy() & original
+        out.cells(
+            np.flatnonzero(bad_d),
+            name,
+            raw(name),
+            col.allowed,
+            lambda i, name=name: (
+                f"{name}: got 'D', a grade of the original Frankel scale; give D1, D2 "
+                "or D3, or set frankel_scale = original"
+            ),
+        )
+        out.cells(
+            np.flatnonzero(bad_sub),
+            name,
+            raw(name),
+            "one of: A, B, C, D, E (frankel_scale = original)",
+            lambda i, name=name, v=v: f"{name}: got {v.iat[i]!r} but frankel_scale = original has A-E only",
+        )
+        t.loc[bad_d | bad_sub, name] = np.nan
+
+    # paired outcomes: post without pre is a warning (an error only for paired analyses)
+    for post, pre in (("frankel_post", "frankel_pre"), ("barthel_post", "barthel_pre")):
+        pos = np.flatnonzero(has(post) & ~present(pre))
+        out.cells(
+            pos,
+            pre,
+            lambda i: None,
+            f"required with {post} for paired analyses",
+            lambda i, post=post, pre=pre: (
+                f"{pre}: missing while {post} is given; the row is left out of paired analyses"
+            ),
+            severity="warning",
+        )
+
+    # dead and survival_months together
+    for a, b in (("dead", "survival_months"), ("survival_months", "dead")):
+        pos = np.flatnonzero(present(b) & ~present(a))
+        out.cells(
+            pos,
+            a,
+            lambda i: None,
+            f"required when {b} is given",
+            lambda i, a=a, b=b: f"{a}: missing while {b} is given; give both or neither",
+        )
+
+    # discharge in_hospital_death contradicts dead = 0
+    if "discharge" in t.columns and "dead" in t.columns:
+        pos = np.flatnonzero(((t["discharge"] == "in_hospital_death") & (t["dead"] == 0)).to_numpy())
+        out.cells(
+            pos,
+            "dead",
+            raw("dead"),
+            "1 when discharge = in_hospital_death",
+            lambda i: "dead: got 0 but discharge = in_hospital_death",
+        )
+
+    # complications
+    if "complications" in t.columns:
+        codes, uniques = pd.factorize(t["complications"], use_na_sentinel=True)
+        items = [set(str(u).split(";")) for u in uniques] + [set()]
+        early = np.array([("early_death" in it) for it in items])[codes]
+        if early.any():
+            dead = t["dead"].to_numpy() if "dead" in t.columns else np.full(n, np.nan)
+            surv = t["survival_months"].to_numpy() if "survival_months" in t.columns else np.full(n, np.nan)
+            out.cells(
+                np.flatnonzero(early & ~(dead == 1)),
+                "dead",
+                raw("dead"),
+                "1 when complications include early_death",
+                lambda i: (
+                    f"dead: got {display(raw('dead')(i))} but complications include early_death "
+                    "(death within 30 days), which requires dead = 1"
+                ),
+            )
+            out.cells(
+                np.flatnonzero(early & ~(surv < 1)),
+                "survival_months",
+                raw("survival_months"),
+                "< 1 when complications include early_death",
+                lambda i: (
+                    f"survival_months: got {display(raw('survival_months')(i))} but complications "
+                    "include early_death (death within 30 days), which requires survival_months < 1"
+                ),
+            )
+        massive = np.array([("massive_bleeding" in it) for it in items])[codes]
+        if massive.any() and "blood_loss_ml" in t.columns:
+            loss = t["blood_loss_ml"].to_numpy()
+            out.cells(
+                np.flatnonzero(massive & (loss <= 1500)),
+                "blood_loss_ml",
+                raw("blood_loss_ml"),
+                "> 1500 when complications include massive_bleeding",
+                lambda i: (
+                    f"blood_loss_ml: got {display(raw('blood_loss_ml')(i))} with massive_bleeding "
+                    "(> 1500 ml in the study's Table 4)"
+                ),
+                severity="warning",
+            )
+
+    # Barthel item sets vs totals
+    for suffix, (items, total) in BARTHEL_ITEM_SETS.items():
+        if not all(c in t.columns for c in items) or total not in t.columns:
+            continue
+        block = t[list(items)].to_numpy(dtype=float)
+        complete = ~np.isnan(block).any(axis=1)
+        sums = block.sum(axis=1)
+        tot = t[total].to_numpy()
+        pos = np.flatnonzero(complete & ~np.isnan(tot) & (sums != tot))
+        label = f"barthel_*{suffix}"
+        out.cells(
+            pos,
+            total,
+            raw(total),
+            f"the sum of the ten {label} items",
+            lambda i, total=total, label=label, sums=sums: (
+                f"{total}: got {display(raw(total)(i))} but the ten {label} items sum to {int(sums[i])}"
+            ),
+        )
+
+    # SINS location vs main_level (warning: the location is derived from the level when absent)
+    if "sins_location" in t.columns and "main_level" in t.columns:
+        from spinemet.scores.levels import SINS_LOCATION_OF_LEVEL
+
+        derived = t["main_level"].map(dict(SINS_LOCATION_OF_LEVEL))
+        pos = np.flatnonzero(
+            (derived.notna() & t["sins_location"].notna() & (derived != t["sins_location"])).to_numpy()
+        )
+        out.cells(
+            pos,
+            "sins_location",
+            raw("sins_location"),
+            "the location of main_level (Fisher 2010)",
+            lambda i: (
+                f"sins_location: got {t['sins_location'].iat[i]!r} but main_level "
+                f"{t['main_level'].iat[i]} is {derived.iat[i]}"
+            ),
+            severity="warning",
+        )
+
+    # totals vs components
+    from spinemet.cohort import _totals
+
+    for score, total in (("tokuhashi", "tokuhashi"), ("sins", "sins")):
+        if total not in t.columns:
+            continue
+        computed, explain, failures = _totals.compute(score, t)
+        for i, message in failures:
+            out.add(i, Problem(int(out.rows[i]), total, raw(total)(i), "computable components", message))
+        given = t[total].to_numpy()
+        pos = np.flatnonzero(~np.isnan(computed) & ~np.isnan(given) & (computed != given))
+        comps = ", ".join(TOKUHASHI_COMPONENTS if score == "tokuhashi" else SINS_COMPONENTS)
+        out.cells(
+            pos,
+            total,
+            raw(total),
+            f"the total of its components ({comps})",
+            lambda i, total=total, computed=computed, explain=explain: (
+                f"{total}: got "
+                f"{display(raw(total)(i))} but its components give {int(computed[i])} ({explain(i)})"
+            ),
+        )

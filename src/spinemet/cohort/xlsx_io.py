@@ -1,0 +1,147 @@
+"""Cohort Excel workbooks (.xlsx, openpyxl): reading the sheet ``cohort`` (or the first sheet) and writing.
+
+Row numbers are the sheet's row numbers, as Excel shows them. The header is the first non-empty row.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spinemet.cohort.problems import CohortValidationError, Problem
+from spinemet.cohort.raw import RawTable
+from spinemet.cohort.schema import COLUMN_BY_NAME, COLUMNS
+
+__all__ = ["EXCEL_MAX_ROWS", "SHEET", "read_xlsx_raw", "write_xlsx"]
+
+SHEET = "cohort"
+"""The sheet holding the cohort; a second sheet ``columns`` describes the columns."""
+
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
+    """Read the cohort sheet of an .xlsx workbook into a :class:`RawTable` (cells as Excel typed them)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    source = str(path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise CohortValidationError(
+            [Problem(None, None, None, "an .xlsx workbook", f"not a readable .xlsx workbook ({exc})")], source
+        ) from None
+    notes: list[Problem] = []
+    try:
+        if SHEET in wb.sheetnames:
+            ws = wb[SHEET]
+        else:
+            ws = wb.worksheets[0]
+            if len(wb.sheetnames) > 1:
+                notes.append(Problem(None, None, ws.title, f"a sheet named {SHEET!r}",
+                                     f"no sheet named {SHEET!r}; read the first sheet {ws.title!r}",
+                                     "warning"))  # fmt: skip
+        header: list[str] | None = None
+        header_row = None
+        records: list[tuple[Any, ...]] = []
+        rows: list[int] = []
+        for r, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            if header is None:
+                header = ["" if v is None else str(v).strip() for v in values]
+                header_row = r
+                continue
+            records.append(values)
+            rows.append(r)
+    finally:
+        wb.close()
+    if header is None:
+        raise CohortValidationError([Problem(1, None, None, "a header row", "the sheet is empty")], source)
+    width = len(header)
+    cols: dict[int, list[Any]] = {k: [] for k in range(width)}
+    for values in records:
+        for k in range(width):
+            cols[k].append(values[k] if k < len(values) else None)
+        for k in range(width, len(values)):
+            if values[k] is not None and str(values[k]).strip():
+                notes.append(Problem(rows[len(cols[0]) - 1], None, values[k], "a column with a name",
+                                     f"cell in column {k + 1} has a value but no column name"))  # fmt: skip
+    keep = [k for k in range(width) if header[k] != ""]
+    for k in range(width):
+        if header[k] == "" and any(v is not None and str(v).strip() for v in cols[k]):
+            notes.append(
+                Problem(header_row, None, None, "a column name", f"column {k + 1} has values but no name")
+            )
+    frame = pd.DataFrame({k: pd.Series(cols[k], dtype=object) for k in keep})
+    frame.columns = pd.Index([header[k] for k in keep])
+    return RawTable(frame, np.asarray(rows, dtype=np.int64), header_row=header_row, notes=notes)
+
+
+def _cell_values(typed: pd.DataFrame, name: str) -> list[Any]:
+    s = typed[name]
+    col = COLUMN_BY_NAME.get(str(name))
+    if col is not None and col.kind in ("integer", "binary"):
+        x = s.to_numpy(dtype=float)
+        return [None if np.isnan(v) else int(v) for v in x]
+    if col is not None and col.kind == "number":
+        x = s.to_numpy(dtype=float)
+        return [None if np.isnan(v) else float(v) for v in x]
+    if col is not None and col.kind == "date":
+        return [None if pd.isna(v) else v.to_pydatetime() for v in s]
+    return [None if pd.isna(v) else (v if isinstance(v, str | int | float) else str(v)) for v in s]
+
+
+def write_xlsx(
+    typed: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Write a typed cohort frame to sheet ``cohort`` (dates as Excel dates) plus a ``columns`` sheet."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    n = len(typed)
+    if n + 1 > EXCEL_MAX_ROWS:
+        raise ValueError(f"rows: got {n}; allowed: at most {EXCEL_MAX_ROWS - 1} in an .xlsx sheet (use CSV)")
+    path = Path(path)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET)
+    names = [str(c) for c in typed.columns]
+    ws.append(names)
+    columns = [_cell_values(typed, name) for name in names]
+    is_date = [COLUMN_BY_NAME.get(name) is not None and COLUMN_BY_NAME[name].kind == "date" for name in names]
+    step = max(n // 20, 1)
+    for i in range(n):
+        row: list[Any] = []
+        for k, values in enumerate(columns):
+            v = values[i]
+            if is_date[k] and isinstance(v, _dt.datetime):
+                cell = WriteOnlyCell(ws, value=v)
+                cell.number_format = "yyyy-mm-dd"
+                row.append(cell)
+            else:
+                row.append(v)
+        ws.append(row)
+        if progress is not None and (i + 1) % step == 0:
+            progress(i + 1, n)
+    info = wb.create_sheet("columns")
+    info.append(["column", "core", "allowed", "meaning"])
+    for c in COLUMNS:
+        if c.name in names:
+            info.append([c.name, "core" if c.core else "extension", c.allowed, c.meaning])
+    tmp = path.with_name(path.name + ".part")
+    wb.save(tmp)
+    os.replace(tmp, path)
+    if progress is not None:
+        progress(n, n)
