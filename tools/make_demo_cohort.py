@@ -115,18 +115,14 @@ def km_spss(time: Sequence[float], event: Sequence[int]) -> tuple[float, float, 
     """SPSS's KM median and 95% CI (median +- 1.96 SE; /work/shared/reference/spss-km/README.md)."""
     t = np.asarray(time, float)
     e = np.asarray(event, int)
-    times = np.unique(t[e == 1])
-    surv, var_sum, s = [], [], 1.0
-    acc = 0.0
-    for u in times:
-        n = np.sum(t >= u)
-        d = np.sum((t == u) & (e == 1))
-        s *= 1 - d / n
-        acc += d / (n * (n - d)) if n > d else np.inf
-        surv.append(s)
-        var_sum.append(acc)
-    surv_a = np.array(surv)
+    times, d = np.unique(t[e == 1], return_counts=True)
+    n = len(t) - np.searchsorted(np.sort(t), times, side="left")
+    surv_a = np.cumprod(1 - d / n)
+    with np.errstate(divide="ignore"):
+        var_sum = np.cumsum(d / (n * (n - d)))
     tol = 1e-10
+    if not (surv_a <= 0.5 + tol).any():
+        raise ValueError("median not reached")
     idx = int(np.argmax(surv_a <= 0.5 + tol))
     median = float(times[idx])
     se_s = surv_a[idx] * np.sqrt(var_sum[idx])
