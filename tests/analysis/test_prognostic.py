@@ -97,3 +97,15 @@ def test_calibration_hand_counted() -> None:
     assert cal["0-8"].consistent is True and cal["0-8"].n == 4 and cal["0-8"].events == 3
     assert cal["9-11"].km_survival["6"] == 0.0 and cal["9-11"].consistent is False
     assert cal["12-15"].n == 0 and cal["12-15"].consistent is None
+
+
+def test_time_dependent_auc_hand_counted() -> None:
+    """At t = 2.5: cases = deaths at 1, 2; controls = alive after 2.5 (3, 4, 5); perfect order -> AUC 1.
+    Reversing the Tokuhashi order makes every case-control pair discordant -> AUC 0."""
+    out = score_accuracy(_frame(), "tokuhashi", times=(2.5, 4.5))
+    assert out.auc == {"2.5": 1.0, "4.5": 1.0}
+    assert (out.auc_cases["2.5"], out.auc_controls["2.5"]) == (2, 3)
+    frame = _frame()
+    frame["tokuhashi"] = 15 - frame["tokuhashi"]
+    assert score_accuracy(frame, "tokuhashi", times=(2.5,)).auc == {"2.5": 0.0}
+    assert score_accuracy(_frame(), "tomita", times=(2.5,)).auc == {"2.5": 1.0}

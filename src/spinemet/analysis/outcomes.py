@@ -27,6 +27,8 @@ from scipy import stats
 from scipy.stats.contingency import odds_ratio
 
 from spinemet.analysis.descriptive import DISCHARGE_LEVELS, TOKUHASHI_BANDS, jsonable, tokuhashi_band_series
+from spinemet.analysis.logrank import logrank, logrank_trend
+from spinemet.analysis.survival import kaplan_meier
 from spinemet.errors import InvalidInputError
 from spinemet.scores.tokuhashi import TOKUHASHI_BANDS as _TOKUHASHI_BAND_TABLE
 
@@ -395,9 +397,6 @@ def observed_vs_predicted(
     :data:`PREDICTED_SURVIVAL_MONTHS`), the Kaplan-Meier median with its 95% CI (``median_ci`` is passed to
     ``kaplan_meier(ci_method=...)``), the log-rank test across the bands (R ``survdiff``) and the trend
     test over the ordered bands (scores 1, 2, 3)."""
-    from spinemet.analysis.logrank import logrank, logrank_trend
-    from spinemet.analysis.survival import kaplan_meier
-
     time = _num(frame, "survival_months")
     dead = _num(frame, "dead")
     band = tokuhashi_band_series(frame).to_numpy(dtype=object)
@@ -523,8 +522,6 @@ def mist_vs_conventional(frame: pd.DataFrame) -> MistComparison:
     ok = (is_m | is_c) & ~np.isnan(time) & ~np.isnan(dead)
     chi2 = p = math.nan
     if (ok & is_m).any() and (ok & is_c).any():
-        from spinemet.analysis.logrank import logrank
-
         lr = logrank(time[ok], dead[ok], proc.to_numpy(dtype=object)[ok].astype(str))
         chi2, p = float(lr.chi2), float(lr.p)
     return MistComparison(

@@ -5,8 +5,9 @@ Direction. Scores differ in which end predicts longer survival (:data:`SCORE_DIR
 Tokuhashi, modified Bauer and NESMS are higher = better prognosis; Tomita and Katagiri are higher = worse.
 Harrell's C is computed as R ``concordance(Surv(t, d) ~ x)`` for higher-is-better scores and with
 ``reverse = TRUE`` for higher-is-worse scores, so C > 0.5 always means the score ranks patients in its
-intended direction. For the time-dependent AUC the
-marker is oriented the other way (higher = higher risk of death by t), as in R ``timeROC``.
+intended direction. The time-dependent AUC is given the same direction
+(``time_dependent_auc(higher_is_better=...)``, R ``timeROC`` with the marker negated for higher-is-better
+scores).
 SINS measures mechanical instability, not survival; it is reported only when asked for, with that note.
 """
 
@@ -20,7 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spinemet.analysis.concordance import concordance
 from spinemet.analysis.descriptive import TOKUHASHI_BANDS, jsonable, tokuhashi_band_series
+from spinemet.analysis.survival import kaplan_meier
+from spinemet.analysis.time_auc import time_dependent_auc
 from spinemet.errors import InvalidInputError
 
 __all__ = [
@@ -73,6 +77,8 @@ class ScoreAccuracy:
     c_ci95: tuple[float, float]
     auc: dict[str, float]
     auc_times_months: tuple[float, ...]
+    auc_cases: dict[str, int]
+    auc_controls: dict[str, int]
     computable: bool
     methods: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
@@ -118,16 +124,6 @@ def _score_column(frame: pd.DataFrame, score: str) -> np.ndarray | None:
     return None
 
 
-def _auc_values(result: Any, times: Sequence[float]) -> list[float]:
-    """Extract AUC values at ``times`` from the time_auc result (DataFrame, object with .auc, or array)."""
-    if isinstance(result, pd.DataFrame):
-        col = "auc" if "auc" in result.columns else result.columns[-1]
-        return [float(v) for v in result[col].to_numpy()]
-    auc = getattr(result, "auc", result)
-    arr = np.atleast_1d(np.asarray(auc, dtype=float))
-    return [float(v) for v in arr[: len(times)]]
-
-
 def score_accuracy(
     frame: pd.DataFrame, score: str, *, times: Sequence[float] = (6.0, 12.0)
 ) -> ScoreAccuracy:
@@ -146,40 +142,40 @@ def score_accuracy(
     methods = {
         "c_index": "Harrell's C with infinitesimal-jackknife SE and Wald 95% CI (R survival::concordance"
         + (", reverse=TRUE: higher score = worse)" if direction == "higher_worse" else ", reverse=FALSE)"),
-        "auc": "cumulative/dynamic time-dependent AUC (spinemet.analysis.time_auc), marker oriented so "
-        "higher = higher risk",
+        "auc": "cumulative/dynamic time-dependent AUC with Kaplan-Meier IPCW (R timeROC "
+        "weighting='marginal'); NaN at a time without cases or controls",
     }
     if values is None:
         notes.append(f"column {score!r} not in the cohort")
         return ScoreAccuracy(score, direction, len(frame), 0, len(frame), 0, nan, nan, (nan, nan),
-                             dict.fromkeys(key, nan), tuple(times), False, methods, tuple(notes))
+                             dict.fromkeys(key, nan), tuple(times), dict.fromkeys(key, 0),
+                             dict.fromkeys(key, 0), False, methods, tuple(notes))
     ok = ~np.isnan(values) & ~np.isnan(time) & ~np.isnan(dead)
     n_used = int(ok.sum())
     t, d, x = time[ok], dead[ok], values[ok]
-    oriented = x if direction == "higher_better" else -x
     c = se = nan
     ci = (nan, nan)
     auc = dict.fromkeys(key, nan)
+    auc_cases = dict.fromkeys(key, 0)
+    auc_controls = dict.fromkeys(key, 0)
     computable = n_used >= 2 and d.sum() > 0 and np.unique(x).size > 1
     if computable:
-        from spinemet.analysis.concordance import concordance
-
         res = concordance(t, d, x, reverse=direction == "higher_worse")
         c, se = float(res.c), float(res.se)
         ci = (float(res.ci[0]), float(res.ci[1]))
-        try:
-            from spinemet.analysis.time_auc import time_dependent_auc
-
-            vals = _auc_values(time_dependent_auc(t, d, -oriented, list(times)), times)
-            auc = dict(zip(key, vals, strict=True))
-        except (ImportError, InvalidInputError, ValueError) as exc:
-            notes.append(f"time-dependent AUC not computable: {exc}")
+        tab = time_dependent_auc(
+            t, d, x, list(times), higher_is_better=direction == "higher_better"
+        ).table.set_index("time")
+        auc = {k: float(tab.at[float(tt), "auc"]) for k, tt in zip(key, times, strict=True)}
+        auc_cases = {k: int(tab.at[float(tt), "n_cases"]) for k, tt in zip(key, times, strict=True)}
+        auc_controls = {k: int(tab.at[float(tt), "n_controls"]) for k, tt in zip(key, times, strict=True)}
     else:
         notes.append("not computable: needs >= 2 patients, >= 1 death and more than one score value")
     return ScoreAccuracy(
         score=score, direction=direction, n=len(frame), n_used=n_used, n_missing=len(frame) - n_used,
         events=int(d.sum()), c_index=c, c_se=se, c_ci95=ci, auc=auc, auc_times_months=tuple(times),
-        computable=bool(computable), methods=methods, notes=tuple(notes),
+        auc_cases=auc_cases, auc_controls=auc_controls, computable=bool(computable), methods=methods,
+        notes=tuple(notes),
     )  # fmt: skip
 
 
@@ -200,8 +196,6 @@ def tokuhashi_calibration(
     prediction. ``consistent`` checks the prediction as a statement about the median: 0-8 "< 6 months"
     holds when KM S(6) < 0.5; 9-11 ">= 6 months" when S(6) >= 0.5; 12-15 ">= 1 year" when S(12) >= 0.5.
     None when the band is empty."""
-    from spinemet.analysis.survival import kaplan_meier
-
     time, dead = _survival_arrays(frame)
     band = tokuhashi_band_series(frame).to_numpy(dtype=object)
     ok_surv = ~np.isnan(time) & ~np.isnan(dead)

@@ -41,6 +41,8 @@ from spinemet.analysis.prognostic import (
     prognostic_accuracy,
     tokuhashi_calibration,
 )
+from spinemet.analysis.survival import CI_METHODS, kaplan_meier
+from spinemet.cohort import add_score_columns
 from spinemet.errors import InvalidInputError
 
 __all__ = ["OverallSurvival", "StudyResults", "analyse_study"]
@@ -148,8 +150,6 @@ class StudyResults:
 
 
 def _overall_survival(frame: pd.DataFrame, median_ci: str) -> OverallSurvival:
-    from spinemet.analysis.survival import kaplan_meier
-
     def num(col: str) -> np.ndarray:
         if col not in frame.columns:
             return np.full(len(frame), np.nan)
@@ -174,16 +174,6 @@ def _overall_survival(frame: pd.DataFrame, median_ci: str) -> OverallSurvival:
     )  # fmt: skip
 
 
-def _with_scores(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Add the score columns (Tokuhashi band, SINS band, other scores) the analyses need."""
-    try:
-        from spinemet.cohort import add_score_columns
-    except ImportError:  # until spinemet.cohort re-exports it
-        from spinemet.cohort.score_columns import add_score_columns
-
-    return add_score_columns(frame), []
-
-
 def analyse_study(frame: pd.DataFrame, *, median_ci: str = "log", add_scores: bool = True) -> StudyResults:
     """Run every analysis of the study on a cohort frame (``Cohort.frame`` column names and types).
 
@@ -195,10 +185,10 @@ def analyse_study(frame: pd.DataFrame, *, median_ci: str = "log", add_scores: bo
     """
     if not isinstance(frame, pd.DataFrame):
         raise InvalidInputError("frame", type(frame).__name__, "a pandas DataFrame in the cohort format")
-    notes: list[str] = []
+    if median_ci not in CI_METHODS:
+        raise InvalidInputError("median_ci", median_ci, ", ".join(CI_METHODS))
     if add_scores:
-        frame, extra = _with_scores(frame)
-        notes.extend(extra)
+        frame = add_score_columns(frame)
     band = tokuhashi_band_series(frame)
     procedure = frame["procedure"] if "procedure" in frame.columns else pd.Series(np.nan, index=frame.index)
 
@@ -208,6 +198,8 @@ def analyse_study(frame: pd.DataFrame, *, median_ci: str = "log", add_scores: bo
     paired_frame = pd.DataFrame(
         {c: col(c) for c in ("barthel_pre", "barthel_post", "vas_pre", "vas_post")}, index=frame.index
     )
+    prognostic = prognostic_accuracy(frame)
+    notes = [f"{name}: {note}" for name, acc in prognostic.items() for note in acc.notes]
     return StudyResults(
         n=len(frame),
         table1=table1(frame),
@@ -229,7 +221,7 @@ def analyse_study(frame: pd.DataFrame, *, median_ci: str = "log", add_scores: bo
         discharge_contradictions=discharge_rule_contradictions(frame),
         radiotherapy=radiotherapy_rate(frame),
         observed_vs_predicted=observed_vs_predicted(frame, median_ci=median_ci),
-        prognostic=prognostic_accuracy(frame),
+        prognostic=prognostic,
         calibration=tokuhashi_calibration(frame, ci_method=median_ci),
         mist_vs_conventional=mist_vs_conventional(frame),
         notes=tuple(notes),
