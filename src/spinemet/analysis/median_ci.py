@@ -25,39 +25,38 @@ SPSS_TOLERANCE = 1e-10  # inclusive threshold comparisons (S = 0.55 computes as 
 _SPSS_WINDOW = 0.05
 
 
-def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
-    """R's ``survival:::findq`` for one probability ``p``.
+def _first_at_or_above(xs: np.ndarray, p: float) -> int | None:
+    """R ``approx(xs, seq_along(xs), p, method="constant", f=1)`` on de-duplicated ``xs``: the (first)
+    position of the smallest value >= p; None (R's NA) if p is outside [min(xs), max(xs)]."""
+    ge = xs >= p  # NaN compares False
+    if not ge.any() or p < np.nanmin(xs):
+        return None
+    smallest = xs[ge].min()
+    return int(np.argmax(xs == smallest))
 
-    ``x`` = c(start, times); ``y`` = c(0, 1 - S) (may hold NaN where a band is undefined).
+
+def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
+    """R's ``survival:::findq`` for one probability ``p``, in O(len(x)) without sorting.
+
+    ``x`` = c(start, times); ``y`` = c(0, 1 - S) (may hold NaN where a band is undefined). R first drops
+    repeated y values (keeping the first), then interpolates "constant, f = 1" on y +/- tol: that picks the
+    first occurrence of the smallest y +/- tol >= p, which de-duplication does not change; the quantile is
+    the mean of the two x there. Only the "curve ends on p" rule needs the last de-duplicated value.
     """
+    nan = float("nan")
     if np.all(np.isnan(y)) or np.nanmax(y) < p:
-        return float("nan")
-    xmax = x[-1]
-    # duplicated(y): keep the first occurrence of each value (NaN counts as one value)
-    _, first = np.unique(y, return_index=True)
-    keep = np.sort(first)
-    x = x[keep]
-    y = y[keep]
+        return nan
     if p == 0:
         return float(x[0])
-    valid = np.flatnonzero(~np.isnan(y))
-    yv = y[valid]
-    order = np.argsort(yv, kind="stable")  # approx() sorts its x (here y +/- tol)
-    ys = yv[order]
-    pos = valid[order]
-
-    def constant_right(shift: float) -> int | None:
-        xs = ys + shift
-        if p < xs[0] or p > xs[-1]:
-            return None
-        return int(pos[np.searchsorted(xs, p, side="left")])
-
-    i1 = constant_right(tol)
-    i2 = constant_right(-tol)
-    if not np.isnan(y[-1]) and abs(p - y[-1]) < tol:
-        return float("nan") if i1 is None else float((x[i1] + xmax) / 2)
+    i1 = _first_at_or_above(y + tol, p)
+    i2 = _first_at_or_above(y - tol, p)
+    if np.any(np.abs(p - y) < tol):  # rare: some y within tol of p, so check R's `lastpt` rule exactly
+        _, first = np.unique(y, return_index=True)  # duplicated(y); NaNs count as one value
+        last = y[first.max()]
+        if not np.isnan(last) and abs(p - last) < tol:
+            return nan if i1 is None else float((x[i1] + x[-1]) / 2)
     if i1 is None or i2 is None:
-        return float("nan")
+        return nan
     return float((x[i1] + x[i2]) / 2)
 
 
