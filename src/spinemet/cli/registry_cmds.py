@@ -179,6 +179,9 @@ def export_cmd(
         str | None,
         typer.Option(envvar="SPINEMET_DEID_KEY", help="Secret key for the new ids (env SPINEMET_DEID_KEY)."),
     ] = None,
+    dates: Annotated[
+        str, typer.Option(help="De-identified dates: per_patient (shifted) or intervals (days from surgery).")
+    ] = "per_patient",
     site: Annotated[str | None, typer.Option(help="Only this centre.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -186,10 +189,18 @@ def export_cmd(
     from spinemet.registry.export import export_file
 
     try:
-        n = export_file(_engine(db), output, fmt, site=site, deidentified=deidentified, key=key)
-    except _registry_errors() as exc:
+        result = export_file(
+            _engine(db), output, fmt, site=site, deidentified=deidentified, key=key, shift_dates=dates
+        )
+    except (*_registry_errors(), ValueError) as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"{n} patient(s) written to {output}" + (" (de-identified)" if deidentified else ""))
+    typer.echo(f"{result.rows} patient(s) written to {output}" + (" (de-identified)" if deidentified else ""))
+    if result.random_key:
+        _err.print(
+            "note: no --key / SPINEMET_DEID_KEY given: a random one-time key was used, so these ids "
+            "cannot be linked to other exports",
+            highlight=False,
+        )
 
 
 @app.command("patients")

@@ -1,12 +1,15 @@
 """Export the registry as a cohort file (CSV, Excel, SPSS) through the cohort layer's writers.
 
-``deidentified=True`` passes the frame through :func:`spinemet.cohort.deidentify` first (new ids derived
-from a secret key, dates shifted per patient; see docs/registry.md), so the file holds no original
-``patient_id``.
+``deidentified=True`` passes the frame through :func:`spinemet.cohort.deidentify` first (ids re-keyed
+with HMAC-SHA256 under a secret key, dates shifted per patient or turned into intervals, ages over 89
+grouped as ``90+``, free text dropped; see docs/registry.md), so the file holds no original
+``patient_id``. Without a key a random one-time key is used: that export cannot be linked to others.
 """
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -16,9 +19,19 @@ from spinemet.errors import InvalidInputError
 from spinemet.registry.query import load_frame
 from spinemet.registry.schema import ensure_schema
 
-__all__ = ["EXPORT_FORMATS", "export_file", "export_frame"]
+__all__ = ["DATE_METHODS", "EXPORT_FORMATS", "ExportResult", "export_file", "export_frame"]
 
 EXPORT_FORMATS = ("csv", "xlsx", "sav")
+#: How de-identification treats dates (see :func:`spinemet.cohort.deidentify`).
+DATE_METHODS = ("per_patient", "intervals")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Rows written, and whether a random one-time de-identification key was used."""
+
+    rows: int
+    random_key: bool = False
 
 
 def export_frame(
@@ -27,9 +40,10 @@ def export_frame(
     site: str | None = None,
     deidentified: bool = False,
     key: str | None = None,
-    shift_dates: bool = True,
+    shift_dates: str = "per_patient",
 ) -> pd.DataFrame:
-    """The registry (or one centre) as a typed cohort frame, optionally de-identified."""
+    """The registry (or one centre) as a typed cohort frame, optionally de-identified with ``key``
+    (a random one-time key when ``None``) and ``shift_dates`` (``per_patient`` or ``intervals``)."""
     ensure_schema(engine)
     with engine.connect() as conn:
         frame = load_frame(conn, site=site)
@@ -38,10 +52,9 @@ def export_frame(
     if deidentified:
         from spinemet.cohort import deidentify
 
-        kwargs: dict[str, object] = {"shift_dates": shift_dates}
-        if key is not None:
-            kwargs["key"] = key
-        frame = deidentify(frame, **kwargs)
+        if shift_dates not in DATE_METHODS:
+            raise InvalidInputError("--dates", shift_dates, ", ".join(DATE_METHODS))
+        frame = deidentify(frame, key=key or secrets.token_hex(32), shift_dates=shift_dates)  # type: ignore[arg-type]
     return frame
 
 
@@ -53,9 +66,9 @@ def export_file(
     site: str | None = None,
     deidentified: bool = False,
     key: str | None = None,
-    shift_dates: bool = True,
-) -> int:
-    """Write the registry to ``path`` as ``fmt`` (default: the file's suffix); returns the row count."""
+    shift_dates: str = "per_patient",
+) -> ExportResult:
+    """Write the registry to ``path`` as ``fmt`` (default: the file's suffix)."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in EXPORT_FORMATS:
@@ -64,4 +77,4 @@ def export_file(
     from spinemet.cohort import write_cohort
 
     write_cohort(frame, path, fmt)
-    return len(frame)
+    return ExportResult(len(frame), random_key=deidentified and key is None)

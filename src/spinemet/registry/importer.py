@@ -51,20 +51,23 @@ def file_sha256(path: str | Path) -> str:
 
 
 def _read_raw(path: Path, fmt: str | None) -> Any:
-    """The file's cells before validation (a cohort ``RawTable``)."""
-    import spinemet.cohort as cohort
+    """The file's cells before validation (a cohort ``RawTable``), for csv, xlsx and sav."""
+    from spinemet.cohort import detect_format
 
-    reader = getattr(cohort, "read_raw", None)
-    if reader is not None:
-        return reader(path, fmt=fmt)
-    kind = (fmt or path.suffix.lstrip(".")).lower()
-    if kind in ("csv", "txt"):
+    kind = fmt or detect_format(path)
+    if kind == "csv":
         from spinemet.cohort.csv_io import read_csv_raw
 
         return read_csv_raw(path)
-    raise CohortValidationError(  # pragma: no cover - until the cohort layer exposes read_raw for all formats
-        [Problem(None, None, kind, "csv", f"--skip-invalid is not available for {kind} files yet")], str(path)
-    )
+    if kind == "xlsx":
+        from spinemet.cohort.xlsx_io import read_xlsx_raw
+
+        return read_xlsx_raw(path)
+    if kind == "sav":
+        from spinemet.cohort.sav_io import read_sav_raw
+
+        return read_sav_raw(path)
+    raise ValueError(f"--format: got {kind!r}; allowed: csv, xlsx, sav")
 
 
 def read_for_import(
@@ -84,7 +87,7 @@ def read_for_import(
         from spinemet.cohort import read_cohort
 
         cohort = read_cohort(path, fmt=fmt)
-        warnings = [p for p in getattr(cohort, "warnings", []) if isinstance(p, Problem)]
+        warnings = list(cohort.warnings)
         return cohort.frame, warnings, None, []
 
     from spinemet.cohort.validate import check_frame

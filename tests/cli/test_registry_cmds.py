@@ -1,0 +1,145 @@
+"""The registry commands end to end (CliRunner), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from typer.testing import CliRunner, Result
+
+import spinemet.cli.registry_cmds  # noqa: F401 - registers the commands
+from spinemet.cli.app import app
+from spinemet.cohort.demo import demo_path
+from spinemet.registry.backup import table_counts
+from spinemet.registry.engine import make_engine
+from tests.registry.conftest import backend, db_factory, db_url  # noqa: F401 - fixtures
+
+runner = CliRunner()
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return runner.invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+def _counts(url: str) -> dict[str, int]:
+    """Rows per registry table ({} when the schema was never created)."""
+    eng = make_engine(url)
+    try:
+        with eng.connect() as conn:
+            if "patient" not in inspect(conn).get_table_names():
+                return {}
+            return table_counts(conn)
+    finally:
+        eng.dispose()
+
+
+def test_import_patients_export(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+    result = run("import", str(demo_path()), "--db", db_url, "--reason", "initial load", "--user", "alice")
+    assert result.exit_code == 0, result.output
+    assert "55 new, 0 updated" in result.output
+    again = run("import", str(demo_path()), "--db", db_url, "--reason", "again")
+    assert "0 new, 0 updated (0 values), 55 unchanged" in again.output
+
+    listed = run("patients", "--db", db_url, "--json")
+    records = json.loads(listed.output)
+    assert len(records) == 55
+    assert set(records[0]) <= {"patient_id", "site", "sex", "age", "primary_tumor", "main_level", "procedure",
+                               "survival_months", "dead"}  # fmt: skip
+    assert "surgery_date" not in records[0]
+    lung = json.loads(run("patients", "--db", db_url, "--json", "--filter", "primary_tumor=lung").output)
+    assert lung and all(r["primary_tumor"] == "lung" for r in lung)
+    assert len(lung) == sum(r["primary_tumor"] == "lung" for r in records)
+    both = ("--filter", "primary_tumor=lung", "--filter", "sex=M")
+    m_lung = json.loads(run("patients", "--db", db_url, "--json", *both).output)
+    assert {r["patient_id"] for r in m_lung} == {r["patient_id"] for r in lung if r["sex"] == "M"}
+    table = run("patients", "--db", db_url, "--site", "DEMO")
+    assert "55 patient(s)" in table.output
+    bad_filter = run("patients", "--db", db_url, "--filter", "kps")
+    assert bad_filter.exit_code == 1 and "col=value" in bad_filter.output
+    unknown = run("patients", "--db", db_url, "--filter", "nonsense=1")
+    assert unknown.exit_code == 1 and "nonsense" in unknown.output
+
+    out = tmp_path / "export.csv"
+    exported = run("export", "--db", db_url, "--format", "csv", "-o", str(out))
+    assert exported.exit_code == 0 and "55 patient(s)" in exported.output
+    assert out.read_text(encoding="utf-8").count("\n") == 56
+
+    deid = tmp_path / "deid.csv"
+    result = run("export", "--db", db_url, "--deidentified", "--key", "k" * 32, "-o", str(deid))
+    assert result.exit_code == 0, result.output
+    text = deid.read_text(encoding="utf-8")
+    assert "DEMO-001" not in text and "DEMO-055" not in text
+
+
+def test_invalid_import_prints_every_problem_and_stores_nothing(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+    lines = demo_path().read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("kps")] = "75"
+    row2 = lines[2].split(",")
+    row2[header.index("escc")] = "4"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([lines[0], ",".join(row), ",".join(row2), *lines[3:]]) + "\n", encoding="utf-8")
+    result = run("import", str(bad), "--db", db_url, "--reason", "x")
+    assert result.exit_code == 1
+    assert "nothing was stored" in result.output
+    assert "row 2" in result.output and "kps" in result.output and "75" in result.output
+    assert "row 3" in result.output and "escc" in result.output
+    assert "10-100" in result.output  # the allowed values
+    assert sum(_counts(db_url).values()) == 0
+
+    needs_out = run("import", str(bad), "--db", db_url, "--skip-invalid")
+    assert needs_out.exit_code == 2 and "--rejected-out" in needs_out.output
+    rejected = tmp_path / "rejected.csv"
+    skip = ("--skip-invalid", "--rejected-out", str(rejected))
+    ok = run("import", str(bad), "--db", db_url, *skip, "--reason", "x")
+    assert ok.exit_code == 0, ok.output
+    assert "53 new" in ok.output and "2 row(s) rejected" in ok.output
+    assert rejected.read_text(encoding="utf-8").count("\n") == 3
+
+
+def test_backup_restore_followup_audit(backend: str, db_factory, tmp_path: Path) -> None:  # noqa: F811
+    src = db_factory.url(backend)
+    assert run("import", str(demo_path()), "--db", src, "--reason", "load").exit_code == 0
+    added = run("followup", "add", "DEMO-001", "--status", "alive", "--months", "12", "--reason", "clinic",
+                "--user", "bob", "--db", src)  # fmt: skip
+    assert added.exit_code == 0 and "follow-up 1 recorded" in added.output
+    missing = run("followup", "add", "NOPE", "--status", "alive", "--months", "1", "--reason", "r",
+                  "--db", src)  # fmt: skip
+    assert missing.exit_code == 1 and "NOPE" in missing.output
+    listed = run("followup", "list", "DEMO-001", "--db", src)
+    assert "alive" in listed.output and "1 follow-up record(s)" in listed.output
+    trail = json.loads(run("audit", "--db", src, "--json", "--patient", "DEMO-001/1").output)
+    assert [(r["action"], r["username"], r["reason"]) for r in trail] == [("insert", "bob", "clinic")]
+
+    archive = tmp_path / "b.zip"
+    made = run("backup", "--db", src, "-o", str(archive))
+    assert made.exit_code == 0 and "patient 55" in made.output
+    dst = db_factory.url(backend)
+    restored = run("restore", str(archive), "--db", dst)
+    assert restored.exit_code == 0, restored.output
+    assert _counts(dst) == _counts(src)
+    refused = run("restore", str(archive), "--db", dst)
+    assert refused.exit_code == 1 and "not empty" in refused.output
+    forced = run("restore", str(archive), "--db", dst, "--force")
+    assert forced.exit_code == 0
+    assert _counts(dst) == _counts(src)
+
+
+def test_db_commands_and_env_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'env.sqlite'}"
+    monkeypatch.setenv("SPINEMET_DATABASE_URL", url)
+    assert "none (empty database)" in run("db", "current").output
+    up = run("db", "upgrade")
+    assert up.exit_code == 0 and "schema at revision 0001" in up.output
+    assert "current: 0001" in run("db", "current").output
+    assert (tmp_path / "env.sqlite").exists()
+
+
+def test_default_database_is_spinemet_sqlite_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPINEMET_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert run("import", str(demo_path()), "--reason", "load").exit_code == 0
+    assert (tmp_path / "spinemet.sqlite").exists()
