@@ -1,3 +1,104 @@
-"""Commands of this module are added by their owner."""
+"""``spinemet validate`` and ``spinemet synth``: check a cohort file; write a synthetic cohort."""
 
-from spinemet.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from spinemet.cli.app import app
+from spinemet.cohort.problems import Problem
+
+__all__ = ["synth_command", "validate_command"]
+
+
+def _problem_line(p: Problem) -> str:
+    from spinemet.cohort.validate import display
+
+    row = "file" if p.row is None else f"row {p.row}"
+    column = p.column or "-"
+    return (
+        f"{p.severity:<7} {row:<10} {column:<24} value {display(p.value)}; allowed: {p.allowed}\n"
+        f"        {p.message}"
+    )
+
+
+@app.command("validate")
+def validate_command(
+    file: Annotated[Path, typer.Argument(help="Cohort file: .csv, .xlsx, .sav, or a REDCap export .csv.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    keep_extra: Annotated[
+        bool, typer.Option("--keep-extra", help="Accept columns that are not in the format.")
+    ] = False,
+    dictionary: Annotated[
+        Path | None,
+        typer.Option(
+            "--dictionary", help="REDCap data dictionary CSV (FILE is then a REDCap records export)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, xlsx, sav or redcap (default: from the name).")
+    ] = None,
+) -> None:
+    """Check a cohort file against the cohort format: every problem with its row, column, value and the
+    allowed values. Exit 0 when there is no error (warnings are shown), 1 otherwise, 2 when unreadable."""
+    from spinemet.cohort.io import validate_file
+
+    if not file.exists():
+        typer.echo(f"error: file not found: {file}", err=True)
+        raise typer.Exit(2)
+    if dictionary is not None and not dictionary.exists():
+        typer.echo(f"error: data dictionary not found: {dictionary}", err=True)
+        raise typer.Exit(2)
+    try:
+        report = validate_file(file, fmt=fmt, keep_extra=keep_extra, data_dictionary=dictionary)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
+    else:
+        for p in report.problems:
+            typer.echo(_problem_line(p))
+        verdict = "valid" if report.ok else "INVALID"
+        typer.echo(
+            f"{file.name}: {verdict}: {report.n_rows} rows, {len(report.errors)} error(s), "
+            f"{len(report.warnings)} warning(s)"
+        )
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("synth")
+def synth_command(
+    n: Annotated[int, typer.Option("--n", min=0, help="Number of patients.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .csv, .xlsx or .sav.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same cohort).")] = 0,
+    sites: Annotated[int, typer.Option("--sites", min=1, max=999, help="Number of centres.")] = 1,
+) -> None:
+    """Write a synthetic cohort resembling the study (not real patients) as CSV, Excel or SPSS."""
+    from spinemet.cohort.io import detect_format, write_cohort
+    from spinemet.cohort.synth import synth
+
+    try:
+        fmt = detect_format(output)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"generating {n} patients from {sites} centre(s), seed {seed} ...", err=True)
+    frame = synth(n, seed=seed, sites=sites)
+    with typer.progressbar(length=max(n, 1), label=f"writing {output.name}", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(k: int, total: int) -> None:
+            bar.update(k - done[0])
+            done[0] = k
+
+        try:
+            write_cohort(frame, output, fmt, progress=progress)
+        except ValueError as exc:
+            typer.echo(f"\nerror: {exc}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(f"wrote {n} rows to {output}")

@@ -355,7 +355,9 @@ def check_frame(
             )
         seen.add(name)
         if name not in COLUMN_BY_NAME and not keep_extra:
-            close = difflib.get_close_matches(name, list(COLUMN_BY_NAME), n=1)
+            lower = {c.lower(): c for c in COLUMN_BY_NAME}
+            close = [lower[name.lower()]] if name.lower() in lower else []
+            close = close or difflib.get_close_matches(name, list(COLUMN_BY_NAME), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             out.add(
                 None,
