@@ -10,7 +10,8 @@ Two-sample tests reproduce R's defaults, and every result names its method:
   approximation with tie-corrected variance and continuity correction; W = rank sum of the first group
   minus n1(n1 + 1)/2.
 - Fisher's exact test for 2x2 tables: R ``fisher.test`` two-sided p, conditional maximum-likelihood odds
-  ratio and its exact 95% CI (``scipy.stats.contingency.odds_ratio(kind="conditional")``).
+  ratio and its exact 95% CI, with R's algorithm vectorised over the support (scipy's
+  ``odds_ratio(kind="conditional")`` CI took 15 s on 1e5 patients).
 - Survival by group: the log-rank test of ``spinemet.analysis.logrank`` (R ``survdiff``).
 """
 
@@ -24,7 +25,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.stats.contingency import odds_ratio
 
 from spinemet.analysis.descriptive import DISCHARGE_LEVELS, TOKUHASHI_BANDS, jsonable, tokuhashi_band_series
 from spinemet.analysis.logrank import logrank, logrank_trend
@@ -193,19 +193,108 @@ def mann_whitney(x: Iterable[float], y: Iterable[float]) -> MannWhitneyResult:
     return MannWhitneyResult(nx, ny, float(np.median(a)), float(np.median(b)), w, p, exact, method)
 
 
-def fisher_2x2(table: Iterable[Iterable[int]]) -> FisherResult:
-    """Fisher's exact test of a 2x2 count table (R ``fisher.test``)."""
+class _NoncentralHypergeometric:
+    """Fisher's noncentral hypergeometric distribution of the [0, 0] cell given the margins, computed over
+    the whole support in numpy (R ``fisher.test``'s ``dnhyper``/``mnhyper``/``pnhyper``)."""
+
+    def __init__(self, t: np.ndarray) -> None:
+        m, n, k = int(t[:, 0].sum()), int(t[:, 1].sum()), int(t[0, :].sum())
+        self.lo, self.hi = max(0, k - n), min(k, m)
+        self.support = np.arange(self.lo, self.hi + 1, dtype=float)
+        self.logdc = stats.hypergeom.logpmf(self.support, m + n, m, k)
+
+    def density(self, ncp: float) -> np.ndarray:
+        d = self.logdc + math.log(ncp) * self.support
+        d = np.exp(d - d.max())
+        return d / d.sum()
+
+    def mean(self, ncp: float) -> float:
+        if ncp == 0:
+            return float(self.lo)
+        if math.isinf(ncp):
+            return float(self.hi)
+        return float((self.support * self.density(ncp)).sum())
+
+    def tail(self, q: float, ncp: float, upper: bool) -> float:
+        if ncp == 0:
+            return float(q <= self.lo) if upper else float(q >= self.lo)
+        if math.isinf(ncp):
+            return float(q <= self.hi) if upper else float(q >= self.hi)
+        d = self.density(ncp)
+        return float(d[self.support >= q].sum() if upper else d[self.support <= q].sum())
+
+
+def _root(f: Any) -> float:
+    """Root of ``f`` on (0, 1) (R ``uniroot`` on c(0, 1); here to full double precision)."""
+    from scipy.optimize import brentq
+
+    return float(brentq(f, 0.0, 1.0, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500))
+
+
+def _root_inv(f: Any) -> float:
+    """1 / root of ``t -> f(1 / t)`` on (eps, 1), R's device for odds ratios above 1."""
+    from scipy.optimize import brentq
+
+    eps = np.finfo(float).eps
+    return 1.0 / float(brentq(lambda u: f(1.0 / u), eps, 1.0, xtol=1e-14, rtol=4 * eps, maxiter=500))
+
+
+def fisher_2x2(table: Iterable[Iterable[int]], conf_level: float = 0.95) -> FisherResult:
+    """Fisher's exact test of a 2x2 count table, as R ``fisher.test``: two-sided p = sum of the
+    probabilities of tables no more likely than the observed one (relative tolerance 1e-7, as R), the
+    conditional maximum-likelihood odds ratio and its exact CI. Vectorised over the support, so tables of
+    1e5 patients take milliseconds. R finds the odds-ratio roots with ``uniroot``'s default tolerance
+    (~1e-4); here they are found to full precision, so the two agree to about 1e-4 relative."""
     t = np.asarray([list(row) for row in table], dtype=np.int64)
     if t.shape != (2, 2) or (t < 0).any():
         raise InvalidInputError("table", t.tolist(), "a 2x2 table of counts >= 0")
-    p = float(stats.fisher_exact(t, alternative="two-sided").pvalue)
+    if not 0 < conf_level < 1:
+        raise InvalidInputError("conf_level", conf_level, "a number strictly between 0 and 1")
+    dist = _NoncentralHypergeometric(t)
+    x = float(t[0, 0])
+    d1 = dist.density(1.0)
+    p = float(min(1.0, d1[d1 <= d1[int(x) - dist.lo] * (1 + 1e-7)].sum()))
     if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
-        est, ci = math.nan, (math.nan, math.nan)
-    else:
-        res = odds_ratio(t, kind="conditional")
-        c = res.confidence_interval(0.95)
-        est, ci = float(res.statistic), (float(c.low), float(c.high))
-    return FisherResult(((int(t[0, 0]), int(t[0, 1])), (int(t[1, 0]), int(t[1, 1]))), est, ci, p)
+        return FisherResult(((int(t[0, 0]), int(t[0, 1])), (int(t[1, 0]), int(t[1, 1]))), math.nan,
+                            (math.nan, math.nan), p)
+
+    def mle() -> float:
+        if x == dist.lo:
+            return 0.0
+        if x == dist.hi:
+            return math.inf
+        mu = dist.mean(1.0)
+        if mu > x:
+            return _root(lambda r: dist.mean(r) - x)
+        if mu < x:
+            return _root_inv(lambda r: dist.mean(r) - x)
+        return 1.0
+
+    alpha = (1 - conf_level) / 2
+
+    def upper() -> float:
+        if x == dist.hi:
+            return math.inf
+        pu = dist.tail(x, 1.0, upper=False)
+        if pu < alpha:
+            return _root(lambda r: dist.tail(x, r, upper=False) - alpha)
+        if pu > alpha:
+            return _root_inv(lambda r: dist.tail(x, r, upper=False) - alpha)
+        return 1.0
+
+    def lower() -> float:
+        if x == dist.lo:
+            return 0.0
+        pl = dist.tail(x, 1.0, upper=True)
+        if pl > alpha:
+            return _root(lambda r: dist.tail(x, r, upper=True) - alpha)
+        if pl < alpha:
+            return _root_inv(lambda r: dist.tail(x, r, upper=True) - alpha)
+        return 1.0
+
+    return FisherResult(
+        ((int(t[0, 0]), int(t[0, 1])), (int(t[1, 0]), int(t[1, 1]))), mle(), (lower(), upper()), p
+    )
 
 
 # ------------------------------------------------------------------------------------------ discharge
