@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -86,7 +87,6 @@ class CoxResult:
     lr_test: TestResult
     wald_test: TestResult
     score_test: TestResult
-    concordance: tuple[float, float]
     n: int
     n_events: int
     n_dropped: int
@@ -100,6 +100,14 @@ class CoxResult:
     naive_var: NDArray[np.float64] | None = None
     robust_score_test: TestResult | None = None
     _terms: tuple[_Term, ...] = field(default=(), repr=False)
+    _conc_inputs: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def concordance(self) -> tuple[float, float]:
+        """(C, se) of the linear predictor, as ``summary(fit)$concordance`` (computed on first use)."""
+        t, e, lp, s = self._conc_inputs
+        res = concordance(t, e, lp, reverse=True, strata=s)
+        return (res.c, res.se)
 
     @property
     def covariates(self) -> list[str]:
@@ -239,8 +247,15 @@ class _Engine:
         else:
             self.frac = np.zeros(ev.shape[0])
         self.ties = ties
-        p = x.shape[1]
-        self.pairs = [(a, b) for a in range(p) for b in range(a, p)]
+        # For each row: the last group whose risk set contains it (first row <= row, same stratum), and
+        # the first group of the row's stratum; rows before their stratum's first death get -1.
+        new_s = np.ones(self.n_groups, dtype=bool)
+        new_s[1:] = self.end[1:] != self.end[:-1]
+        self.gstrat_start = np.maximum.accumulate(np.where(new_s, np.arange(self.n_groups), 0))
+        last = np.searchsorted(self.first, np.arange(n), side="right") - 1
+        valid = last >= 0
+        valid[valid] &= self.end[last[valid]] == self.strat_end[valid]
+        self.last_group = np.where(valid, last, -1)
 
     def _risk_sum(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
         """Sum of v over each group's risk set (same stratum, time >= group time)."""
@@ -248,47 +263,60 @@ class _Engine:
         rc[:-1] = np.cumsum(v[::-1], axis=0)[::-1]
         return rc[self.first] - rc[self.end]
 
-    def evaluate(self, beta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
-        x = self.x
-        p = x.shape[1]
-        eta = x @ beta
-        r = np.exp(eta)
-        ev = self.ev
-        g = self.group
-        frac = self.frac
-        r_ev = r[ev]
-        s0 = self._risk_sum(r)
-        d0 = np.bincount(g, weights=r_ev, minlength=self.n_groups)
-        den = s0[g] - frac * d0[g]
-        loglik = float(eta[ev].sum() - np.log(den).sum())
-        xr = x * r[:, None]
-        s1 = self._risk_sum(xr)
-        d1 = np.column_stack([np.bincount(g, weights=xr[ev, a], minlength=self.n_groups) for a in range(p)])
-        num1 = s1[g] - frac[:, None] * d1[g]
-        mean = num1 / den[:, None]
-        score = x[ev].sum(axis=0) - mean.sum(axis=0)
-        info = np.empty((p, p))
-        for a, b in self.pairs:
-            v = xr[:, a] * x[:, b]
-            s2 = self._risk_sum(v)
-            d2 = np.bincount(g, weights=v[ev], minlength=self.n_groups)
-            val = float((((s2[g] - frac * d2[g]) / den) - mean[:, a] * mean[:, b]).sum())
-            info[a, b] = info[b, a] = val
-        return loglik, score, info
+    def _cum_groups(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per row: sum of a per-group quantity over the groups whose risk set contains the row."""
+        c = np.cumsum(v, axis=0)
+        base_idx = self.gstrat_start - 1
+        base = np.where((base_idx >= 0).reshape((-1,) + (1,) * (v.ndim - 1)),
+                        c[np.maximum(base_idx, 0)], 0.0)
+        c = c - base
+        valid = self.last_group >= 0
+        out = c[np.maximum(self.last_group, 0)]
+        return np.where(valid.reshape((-1,) + (1,) * (v.ndim - 1)), out, 0.0)
 
-    def score_residuals(self, beta: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Per-patient score residuals (rows in the engine's sorted order), as R's type = "score"."""
-        x = self.x
-        n, p = x.shape
-        r = np.exp(x @ beta)
-        ev, g, frac = self.ev, self.group, self.frac
+    def _entries(self, r: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                         NDArray[np.float64], NDArray[np.float64]]:
+        """Per death entry l (Efron sub-step): denominator, weighted mean of x; plus x*r."""
+        x, ev, g, frac = self.x, self.ev, self.group, self.frac
         s0 = self._risk_sum(r)
         d0 = np.bincount(g, weights=r[ev], minlength=self.n_groups)
         den = s0[g] - frac * d0[g]
         xr = x * r[:, None]
         s1 = self._risk_sum(xr)
-        d1 = np.column_stack([np.bincount(g, weights=xr[ev, a], minlength=self.n_groups) for a in range(p)])
-        xbar = (s1[g] - frac[:, None] * d1[g]) / den[:, None]  # per death-entry l
+        d1 = np.column_stack([np.bincount(g, weights=xr[ev, a], minlength=self.n_groups)
+                              for a in range(x.shape[1])])
+        mean = (s1[g] - frac[:, None] * d1[g]) / den[:, None]
+        return den, mean, xr, s0
+
+    def evaluate(self, beta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+        """Log partial likelihood, score vector and information matrix at ``beta``.
+
+        Information: sum_l [(S2 - f_l D2) / den_l - xbar_l xbar_l'], rewritten as a single weighted Gram
+        matrix X' diag(w) X - M'M with w_j = r_j (sum of 1/den_l over risk sets containing j, minus f_l/den_l
+        of j's own tied group if j died), so no per-time p x p sums are formed.
+        """
+        x, ev, g, frac = self.x, self.ev, self.group, self.frac
+        eta = x @ beta
+        r = np.exp(eta)
+        den, mean, _xr, _s0 = self._entries(r)
+        loglik = float(eta[ev].sum() - np.log(den).sum())
+        score = x[ev].sum(axis=0) - mean.sum(axis=0)
+        h = 1.0 / den
+        hg = np.bincount(g, weights=h, minlength=self.n_groups)
+        w = r * self._cum_groups(hg)
+        if self.ties == "efron":
+            fg = np.bincount(g, weights=frac * h, minlength=self.n_groups)
+            w[ev] -= r[ev] * fg[g]
+        info = (x * w[:, None]).T @ x - mean.T @ mean
+        return loglik, score, (info + info.T) / 2
+
+    def score_residuals(self, beta: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per-patient score residuals (rows in the engine's sorted order), as R's type = "score"."""
+        x = self.x
+        p = x.shape[1]
+        r = np.exp(x @ beta)
+        ev, g, frac = self.ev, self.group, self.frac
+        den, xbar, _xr, _s0 = self._entries(r)
         h = 1.0 / den
         # per group: H = sum_l h_l, A = sum_l h_l xbar_l, M = mean_l xbar_l
         hg = np.bincount(g, weights=h, minlength=self.n_groups)
@@ -296,24 +324,8 @@ class _Engine:
                               for a in range(p)])
         mg = np.column_stack([np.bincount(g, weights=xbar[:, a], minlength=self.n_groups)
                               for a in range(p)]) / self.d[:, None]
-        # Cumulate over groups within stratum, then each patient takes its last group with time <= t_i.
-        gfirst = self.first
-        new_s = np.ones(self.n_groups, dtype=bool)
-        new_s[1:] = self.end[1:] != self.end[:-1]
-        gstrat_start = np.maximum.accumulate(np.where(new_s, np.arange(self.n_groups), 0))
-        ch = np.cumsum(hg)
-        ca = np.cumsum(ag, axis=0)
-        base_h = np.where(gstrat_start > 0, ch[gstrat_start - 1], 0.0)
-        base_a = np.where((gstrat_start > 0)[:, None], ca[gstrat_start - 1], 0.0)
-        ch = ch - base_h
-        ca = ca - base_a
-        # last group at or before each row (same stratum): groups are sorted by (stratum, time); a row at
-        # position i belongs to the last group whose first row <= i and whose stratum end == row's end.
-        last = np.searchsorted(gfirst, np.arange(n), side="right") - 1
-        valid = last >= 0
-        valid[valid] &= self.end[last[valid]] == self.strat_end[valid]
-        cum_h = np.where(valid, ch[np.maximum(last, 0)], 0.0)
-        cum_a = np.where(valid[:, None], ca[np.maximum(last, 0)], 0.0)
+        cum_h = self._cum_groups(hg)
+        cum_a = self._cum_groups(ag)
         resid = -(r[:, None] * (x * cum_h[:, None] - cum_a))
         # deaths: + (x - mean_l xbar_l) and add back the downweighted part of their own group
         corr_h = np.bincount(g, weights=frac * h, minlength=self.n_groups)
@@ -494,7 +506,6 @@ def cox(
         table.insert(2, "se_naive", np.sqrt(np.diag(naive_var)))
     wald = float(coef @ _solve_info(var, coef))
     lp = (x - means) @ coef
-    cfit = concordance(t, e.astype(float), lp, reverse=True, strata=s_codes if strata is not None else None)
     return CoxResult(
         summary=table,
         coef=coef,
@@ -503,7 +514,6 @@ def cox(
         lr_test=_chisq(2 * (lk1 - lk0), p),
         wald_test=_chisq(wald, p),
         score_test=_chisq(sctest, p),
-        concordance=(cfit.c, cfit.se),
         n=int(n),
         n_events=int(e.sum()),
         n_dropped=n_dropped,
@@ -517,4 +527,5 @@ def cox(
         naive_var=naive_var,
         robust_score_test=robust_score,
         _terms=tuple(terms),
+        _conc_inputs=(t, e.astype(np.float64), lp, s_codes if strata is not None else None),
     )
