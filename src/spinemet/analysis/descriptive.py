@@ -290,17 +290,20 @@ def complication_summary(complications: pd.Series, *, table: str = "") -> pd.Dat
     The cohort stores ``complications`` as a ';'-separated string where missing or empty means none
     (ARCHITECTURE.md, cohort frame types), so every patient is in the denominator and n_missing is 0.
     """
-    s = pd.Series(complications, dtype="object").fillna("").astype(str).reset_index(drop=True)
+    s = pd.Series(complications, dtype="object")
     n = int(s.size)
-    tokens = s.str.replace(" ", "", regex=False)
-    exploded = tokens.str.split(";").explode()
-    exploded = exploded[exploded != ""]
-    unknown = sorted(set(exploded) - set(COMPLICATIONS))
-    if unknown:
-        raise InvalidInputError("complications", unknown[0], ", ".join(COMPLICATIONS))
-    # a patient counts once per complication even if it is listed twice
-    pairs = pd.DataFrame({"patient": exploded.index, "name": exploded.to_numpy()}).drop_duplicates()
-    counts = pairs["name"].value_counts()
+    # parse each distinct string once (a cohort has few distinct combinations), weighted by its count
+    distinct = s.fillna("").astype(str).value_counts()
+    counts: dict[str, int] = dict.fromkeys(COMPLICATIONS, 0)
+    any_count = 0
+    for text, k in distinct.items():
+        names = {tok.strip() for tok in str(text).split(";")} - {""}
+        unknown = sorted(names - set(COMPLICATIONS))
+        if unknown:
+            raise InvalidInputError("complications", unknown[0], ", ".join(COMPLICATIONS))
+        for name in names:  # a patient counts once per complication even if it is listed twice
+            counts[name] += int(k)
+        any_count += int(k) if names else 0
     rows = []
     for name in COMPLICATIONS:
         count = int(counts.get(name, 0))
@@ -308,7 +311,6 @@ def complication_summary(complications: pd.Series, *, table: str = "") -> pd.Dat
         row.update(n=count, denominator=n, n_missing=0, proportion=count / n if n else math.nan)
         row["percent"] = 100.0 * row["proportion"]
         rows.append(row)
-    any_count = int((tokens.str.strip(";") != "").sum())
     row = _empty_row(table, "any_complication", "yes")
     row.update(n=any_count, denominator=n, n_missing=0, proportion=any_count / n if n else math.nan)
     row["percent"] = 100.0 * row["proportion"]

@@ -90,12 +90,11 @@ class FrankelTable:
 def _ranks(values: pd.Series, field: str, grades: tuple[str, ...]) -> np.ndarray:
     """Ordinal rank 0..k-1 of each grade; NaN when missing. Unknown grades raise InvalidInputError."""
     s = pd.Series(values, dtype="object")
-    present = s.dropna().astype(str).str.strip()
-    bad = sorted(set(present) - set(grades))
-    if bad:
-        raise InvalidInputError(field, bad[0], ", ".join(grades))
-    mapping = {g: float(i) for i, g in enumerate(grades)}
-    return s.astype(str).str.strip().map(mapping).where(s.notna()).to_numpy(float)
+    codes = pd.Categorical(s, categories=list(grades)).codes  # -1 for missing and for unknown labels
+    unknown = (codes == -1) & s.notna().to_numpy()
+    if unknown.any():
+        raise InvalidInputError(field, s.to_numpy()[unknown][0], ", ".join(grades))
+    return np.where(codes == -1, np.nan, codes.astype(float))
 
 
 def frankel_change_series(

@@ -77,8 +77,7 @@ def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
 def _text(frame: pd.DataFrame, col: str) -> pd.Series:
     if col not in frame.columns:
         return pd.Series(np.nan, index=frame.index, dtype="object")
-    s = frame[col].astype("object")
-    return s.where(s.isna(), s.astype(str).str.strip())
+    return frame[col].astype("object")  # cohort frames hold stripped strings (ARCHITECTURE.md)
 
 
 # ----------------------------------------------------------------------------------- two-sample tests

@@ -144,14 +144,20 @@ class PairedComparison:
         return jsonable(out)
 
 
+def _as_float(values: Iterable[float]) -> np.ndarray:
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(
+        values if isinstance(values, np.ndarray) else list(values)
+    )
+    if arr.dtype.kind in "biuf":
+        return arr.astype(float)
+    return pd.to_numeric(pd.Series(arr), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def paired_comparison(
     pre: Iterable[float], post: Iterable[float], *, variable: str = "", group: str = "all"
 ) -> PairedComparison:
     """Means, mean difference (post - pre) with 95% t CI, paired t-test and Wilcoxon signed-rank test."""
-    a = pd.to_numeric(pd.Series(list(pre) if not isinstance(pre, pd.Series) else pre.to_numpy()),
-                      errors="coerce").to_numpy(float)
-    b = pd.to_numeric(pd.Series(list(post) if not isinstance(post, pd.Series) else post.to_numpy()),
-                      errors="coerce").to_numpy(float)
+    a, b = _as_float(pre), _as_float(post)
     if a.size != b.size:
         raise InvalidInputError("post", f"{b.size} values", f"as many values as pre ({a.size})")
     ok = ~np.isnan(a) & ~np.isnan(b)
