@@ -130,8 +130,8 @@ def _poor_condition_low_will(patient: Mapping[str, Any]) -> _Criterion:
         None: "will to live not recorded",
     }
     cond = {
-        True: "poor general condition (ECOG PS >= 3)",
-        False: "general condition not poor (ECOG PS < 3)",
+        True: "poor general condition (ECOG PS >= 3; the paper's 'Karnofsky >= 3' read as ECOG)",
+        False: "general condition not poor (ECOG PS < 3; the paper's 'Karnofsky >= 3' read as ECOG)",
         None: "general condition not assessable",
     }[poor]
     text = f"{perf.text}, {cond}; {will_words[will]}"
