@@ -271,3 +271,60 @@ def test_demo_cohort_reproduces_seed_paper_counts() -> None:
     assert s["sins_band"].value_counts().to_dict() == {"potentially_unstable": 48, "stable": 6, "unstable": 1}
     changes = s["frankel_change"].value_counts().to_dict()
     assert (changes["improved"], changes["e_maintained"], changes["aggravated"]) == (29, 6, 4)
+
+
+def test_katagiri_lab_tier_from_raw_values_and_contradiction() -> None:
+    """Katagiri 2014: albumin 3.5 < 3.7 g/dL is 'abnormal' (1 point); platelets 90,000/µL 'critical' (2).
+    Row a: rapid 3 + none 0 + abnormal 1 + ECOG 3 (1) + chemo no 0 + multiple yes 1 = 6.
+    Row b: slow 0 + nodular 1 + critical 2 + ECOG 1 (0) + chemo yes 1 + multiple no 0 = 4."""
+    df = pd.DataFrame(
+        {
+            "katagiri_primary_growth": ["rapid", "slow"], "katagiri_visceral": ["none", "nodular"],
+            "albumin_g_dl": [3.5, 4.0], "platelets_per_ul": [np.nan, 90_000.0], "ecog": [3.0, 1.0],
+            "previous_chemotherapy": ["no", "yes"], "multiple_skeletal_mets": ["yes", "no"],
+        },
+        index=[10, 11],
+    )  # fmt: skip
+    assert add_score_columns(df)["katagiri"].tolist() == [6.0, 4.0]
+    df["katagiri_lab"] = ["abnormal", "normal"]  # row 11's platelets prove 'critical'
+    with pytest.raises(ScoreColumnError) as err:
+        add_score_columns(df)
+    assert (err.value.field, err.value.row, err.value.value) == ("katagiri_lab", 11, "normal")
+    df["katagiri_lab"] = ["abnormal", "critical"]
+    assert add_score_columns(df)["katagiri"].tolist() == [6.0, 4.0]
+    df["platelets_per_ul"] = [np.nan, 90.0]  # 10^3/µL units
+    with pytest.raises(ScoreColumnError, match="platelets_per_ul"):
+        add_score_columns(df)
+
+
+def test_frankel_change_on_both_scales() -> None:
+    df = pd.DataFrame(
+        {
+            "frankel_scale": ["original", "original", np.nan, "modified", np.nan],
+            "frankel_pre": ["D", "E", "D1", "D3", "C"],
+            "frankel_post": ["E", "E", "D2", "D2", np.nan],
+        }
+    )
+    assert add_score_columns(df)["frankel_change"].tolist()[:4] == ["improved", "e_maintained", "improved",
+                                                                   "aggravated"]  # fmt: skip
+    assert pd.isna(add_score_columns(df)["frankel_change"].iloc[4])
+    df.loc[2, "frankel_pre"] = "D"  # original D on the (default) modified scale
+    with pytest.raises(ScoreColumnError) as err:
+        add_score_columns(df)
+    assert (err.value.field, err.value.row) == ("frankel_pre", 2)
+
+
+def test_nesms_and_modified_bauer_hand_computed() -> None:
+    """Modified Bauer (Leithner 2008): breast, no visceral, 1 lesion: 1 + 1 + 1 + 1 = 4 (high, >= 3 -> 2
+    NESMS points); independent ambulation 1; albumin 3.9 >= 3.5 g/dL 1: weighted 4, capped at 3.
+    Unknown primary: modified Bauer undecidable ('not lung'), so both are empty."""
+    df = pd.DataFrame(
+        {
+            "primary_tumor": ["breast", "unknown"], "visceral_mets": ["none", "none"],
+            "extraspinal_bone_mets": [0.0, 0.0], "vertebral_mets": [1.0, 1.0],
+            "ambulatory": ["independent", "independent"], "albumin_g_dl": [3.9, 3.9],
+        }
+    )  # fmt: skip
+    s = add_score_columns(df)
+    assert s["bauer_modified"].iloc[0] == 4.0 and s["nesms"].iloc[0] == 3.0
+    assert pd.isna(s["bauer_modified"].iloc[1]) and pd.isna(s["nesms"].iloc[1])
