@@ -17,6 +17,7 @@ from spinemet.analysis.descriptive import (
     categorical_summary,
     complication_summary,
     continuous_summary,
+    format_cell,
     format_count_percent,
     format_mean_range,
     format_mean_sd,
@@ -216,3 +217,16 @@ def test_table5_demo_matches_paper(demo: pd.DataFrame) -> None:
     rt = _row(t5, "radiotherapy", "yes")
     assert format_count_percent(rt["n"], rt["denominator"], percent_style="truncate") == "38 (69.0)"
     assert _row(t5, "bone_modifying_agent", "yes")["n"] == 39
+
+
+def test_format_cell_paper_style(demo: pd.DataFrame) -> None:
+    """Table 1 cells as printed: "Male 37 (67.2)", "Age 66.8 (26-92)" (truncated percentages)."""
+    t1 = table1(demo)
+    assert format_cell(_row(t1, "sex", "M"), percent_style="truncate") == "37 (67.2)"
+    assert format_cell(_row(t1, "sex", "F"), percent_style="truncate") == "18 (32.7)"
+    assert format_cell(_row(t1, "age")) == "66.8 (26-92)"
+    assert format_cell(_row(t1, "region", "thoracic"), percent_style="truncate") == "32 (58.1)"
+    age = format_cell(_row(t1, "age"), continuous="mean_sd")
+    assert age.startswith("66.8 (")
+    with pytest.raises(InvalidInputError, match="continuous"):
+        format_cell(_row(t1, "age"), continuous="mode")  # type: ignore[arg-type]

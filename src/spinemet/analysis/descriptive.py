@@ -48,6 +48,7 @@ __all__ = [
     "categorical_summary",
     "complication_summary",
     "continuous_summary",
+    "format_cell",
     "format_count_percent",
     "format_mean_range",
     "format_mean_sd",
@@ -172,6 +173,28 @@ def format_mean_range(mean: float, lo: float, hi: float, decimals: int = 1, rang
         f"{format_number(mean, decimals)} "
         f"({format_number(lo, range_decimals)}-{format_number(hi, range_decimals)})"
     )
+
+
+def format_cell(
+    row: Mapping[str, Any],
+    *,
+    continuous: Literal["mean_range", "mean_sd", "median_iqr"] = "mean_range",
+    decimals: int = 1,
+    percent_style: PercentStyle = "round",
+) -> str:
+    """The paper-style cell of one summary row: ``"n (%)"`` for a level row, otherwise the chosen
+    continuous summary (the paper's Tables 1, 4 and 5 use mean (range))."""
+    if isinstance(row.get("level"), str) and row.get("level") != "":
+        return format_count_percent(
+            int(row["n"]), int(row["denominator"]), decimals=decimals, percent_style=percent_style
+        )
+    if continuous == "mean_range":
+        return format_mean_range(row["mean"], row["min"], row["max"], decimals)
+    if continuous == "mean_sd":
+        return format_mean_sd(row["mean"], row["sd"], decimals)
+    if continuous == "median_iqr":
+        return format_median_iqr(row["median"], row["q1"], row["q3"], decimals)
+    raise InvalidInputError("continuous", continuous, "mean_range, mean_sd, median_iqr")
 
 
 # ------------------------------------------------------------------------------------------ JSON helper
