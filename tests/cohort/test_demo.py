@@ -91,8 +91,20 @@ def test_sex_and_age(demo: pd.DataFrame) -> None:
 
 def test_primary_tumours(demo: pd.DataFrame) -> None:
     # Table 1: metastatic tumour diagnosis
-    expected = {"lung": 11, "liver": 9, "prostate": 6, "myeloma": 5, "kidney": 4, "thyroid": 4,
-                "lymphoma": 3, "gallbladder": 3, "breast": 2, "sarcoma": 2, "other": 5, "unknown": 1}
+    expected = {
+        "lung": 11,
+        "liver": 9,
+        "prostate": 6,
+        "myeloma": 5,
+        "kidney": 4,
+        "thyroid": 4,
+        "lymphoma": 3,
+        "gallbladder": 3,
+        "breast": 2,
+        "sarcoma": 2,
+        "other": 5,
+        "unknown": 1,
+    }
     assert demo.primary_tumor.value_counts().to_dict() == expected
     assert set(demo.loc[demo.primary_tumor == "prostate", "sex"]) == {"M"}
     assert set(demo.loc[demo.primary_tumor == "breast", "sex"]) == {"F"}
@@ -135,8 +147,15 @@ def test_sins_bands_mean_and_components(demo: pd.DataFrame) -> None:
     bands = pd.cut(demo.sins, [-1, 6, 12, 18], labels=["0-6", "7-12", "13-18"]).astype(str)
     assert bands.value_counts().to_dict() == {"7-12": 48, "0-6": 6, "13-18": 1}
     assert round(demo.sins.mean(), 1) == 9.4
-    cols = ["main_level", "sins_location", "sins_pain", "sins_lesion", "sins_alignment", "sins_collapse",
-            "sins_posterolateral"]
+    cols = [
+        "main_level",
+        "sins_location",
+        "sins_pain",
+        "sins_lesion",
+        "sins_alignment",
+        "sins_collapse",
+        "sins_posterolateral",
+    ]
     for row in demo.itertuples():
         assert sins(**{c: getattr(row, c) for c in cols}).total == row.sins, row.patient_id
 
@@ -167,8 +186,9 @@ TABLE3 = {  # pre -> counts after surgery in A, B, C, D1, D2, D3, E (Table 3)
 
 
 def test_table3_matrix_cell_by_cell(demo: pd.DataFrame) -> None:
-    table = pd.crosstab(demo.frankel_pre, demo.frankel_post).reindex(index=FRANKEL, columns=FRANKEL,
-                                                                       fill_value=0)
+    table = pd.crosstab(demo.frankel_pre, demo.frankel_post).reindex(
+        index=FRANKEL, columns=FRANKEL, fill_value=0
+    )
     for pre, row in TABLE3.items():
         assert table.loc[pre].tolist() == row, pre
     # Table 3 totals after surgery: 3, 1, 8, 5, 6, 11, 21
@@ -217,9 +237,16 @@ def test_operation_means_and_ranges(
 def test_complications(demo: pd.DataFrame) -> None:
     # Table 4: perioperative complications
     items = demo.complications.dropna().str.split(";").explode()
-    expected = {"massive_bleeding": 5, "early_death": 3, "epidural_hematoma": 2, "wound_dehiscence": 2,
-                "upper_airway_obstruction": 1, "acute_renal_failure": 1, "surgical_site_infection": 1,
-                "deep_vein_thrombosis": 1}
+    expected = {
+        "massive_bleeding": 5,
+        "early_death": 3,
+        "epidural_hematoma": 2,
+        "wound_dehiscence": 2,
+        "upper_airway_obstruction": 1,
+        "acute_renal_failure": 1,
+        "surgical_site_infection": 1,
+        "deep_vein_thrombosis": 1,
+    }
     assert items.value_counts().to_dict() == expected
     has = demo.complications.fillna("").str.contains
     # Table 4: massive bleeding "> 1500 ml" (the text says ">= 1500"; no patient has exactly 1500)
@@ -329,10 +356,18 @@ def test_censored_follow_up_ends_on_one_date(demo: pd.DataFrame) -> None:
 # -------------------------------------------------------------------------------------- Fig. 1 patient
 def test_fig1_patient(demo: pd.DataFrame) -> None:
     # Fig. 1: 64-year-old man, liver cancer, L4 (and L5), Tokuhashi 3, MISt, 182 min, 152 ml, D1 -> E
-    match = demo[(demo.age == 64) & (demo.sex == "M") & (demo.primary_tumor == "liver")
-                 & (demo.main_level == "L4") & (demo.tokuhashi == 3) & (demo.procedure == "mist")
-                 & (demo.operative_time_min == 182) & (demo.blood_loss_ml == 152)
-                 & (demo.frankel_pre == "D1") & (demo.frankel_post == "E")]
+    match = demo[
+        (demo.age == 64)
+        & (demo.sex == "M")
+        & (demo.primary_tumor == "liver")
+        & (demo.main_level == "L4")
+        & (demo.tokuhashi == 3)
+        & (demo.procedure == "mist")
+        & (demo.operative_time_min == 182)
+        & (demo.blood_loss_ml == 152)
+        & (demo.frankel_pre == "D1")
+        & (demo.frankel_post == "E")
+    ]
     assert len(match) == 1
     assert match.vertebral_mets.iloc[0] == 2
 
@@ -354,9 +389,22 @@ def test_every_patient_meets_an_indication_and_no_exclusion(demo: pd.DataFrame) 
 
 def test_other_score_inputs_present(demo: pd.DataFrame) -> None:
     # Tomita, Katagiri, Bauer and NESMS inputs are given for every patient
-    cols = ["tomita_primary_growth", "tomita_visceral", "tomita_bone_mets", "katagiri_primary_growth",
-            "katagiri_visceral", "katagiri_lab", "previous_chemotherapy", "multiple_skeletal_mets",
-            "solitary_skeletal_met", "pathologic_fracture", "ambulatory", "albumin_g_dl", "ecog", "kps"]
+    cols = [
+        "tomita_primary_growth",
+        "tomita_visceral",
+        "tomita_bone_mets",
+        "katagiri_primary_growth",
+        "katagiri_visceral",
+        "katagiri_lab",
+        "previous_chemotherapy",
+        "multiple_skeletal_mets",
+        "solitary_skeletal_met",
+        "pathologic_fracture",
+        "ambulatory",
+        "albumin_g_dl",
+        "ecog",
+        "kps",
+    ]
     assert not demo[cols].isna().any().any()
     solitary = demo.extraspinal_bone_mets + demo.vertebral_mets == 1
     assert ((demo.solitary_skeletal_met == "yes") == solitary).all()
@@ -378,8 +426,18 @@ def test_performance_status_and_laboratory_tiers_are_consistent(demo: pd.DataFra
 
 def test_barthel_items_give_the_totals(demo: pd.DataFrame) -> None:
     # item-level Barthel (Mahoney & Barthel 1965) before and after surgery sums to the totals
-    items = ["feeding", "bathing", "grooming", "dressing", "bowels", "bladder", "toilet", "transfers",
-             "mobility", "stairs"]
+    items = [
+        "feeding",
+        "bathing",
+        "grooming",
+        "dressing",
+        "bowels",
+        "bladder",
+        "toilet",
+        "transfers",
+        "mobility",
+        "stairs",
+    ]
     for when in ("pre", "post"):
         total = demo[[f"barthel_{i}_{when}" for i in items]].sum(axis=1)
         assert (total == demo[f"barthel_{when}"]).all()

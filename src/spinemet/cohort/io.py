@@ -96,7 +96,8 @@ def _load(
     except CohortValidationError as exc:
         return list(exc.problems), None, np.zeros(0, dtype=np.int64)
     problems, typed = check_frame(raw.frame, keep_extra=keep_extra, rows=raw.rows, header_row=raw.header_row)
-    return raw.notes + problems, typed, raw.rows
+    merged = sorted(raw.notes + problems, key=lambda p: -1 if p.row is None else p.row)
+    return merged, typed, raw.rows
 
 
 def read_cohort(

@@ -336,6 +336,9 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
     for item in _BARTHEL_LEVELS:
         out[f"barthel_{item}_post"] = np.where(no_post, np.nan, out[f"barthel_{item}_post"])
 
+    for name, values in out.items():
+        if values.dtype == float:
+            out[name] = values + 0.0  # no negative zeros from rounding
     order = [c.name for c in COLUMNS if c.name in out]
     return pd.DataFrame({name: out[name] for name in order}, copy=False)
 

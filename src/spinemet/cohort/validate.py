@@ -240,7 +240,7 @@ def _parse_numeric_fast(col: Column, series: pd.Series) -> _Parsed:
                 if col.step is not None and col.low is not None:
                     ok &= np.mod(x - col.low, col.step) == 0
     bad = present & ~ok
-    typed = np.where(ok, x, np.nan)
+    typed = np.where(ok, x, np.nan) + 0.0  # -0.0 -> 0.0
     return _Parsed(typed, present, bad, raw=lambda i: float(x[i]), detail=lambda i: None)
 
 
