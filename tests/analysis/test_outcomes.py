@@ -168,6 +168,14 @@ def test_observed_vs_predicted_hand_counted() -> None:
     assert "survival_months > the band's predicted survival" in out.rule
 
 
+def test_observed_vs_predicted_thresholds_checked() -> None:
+    frame = pd.DataFrame({"tokuhashi": [5.0], "survival_months": [7.0], "dead": [1.0]})
+    with pytest.raises(InvalidInputError, match="thresholds"):
+        observed_vs_predicted(frame, thresholds={"0-8": 6.0})
+    out = observed_vs_predicted(frame, thresholds={"0-8": 8.0, "9-11": 6.0, "12-15": 12.0})
+    assert out.bands["0-8"].not_beyond == 1 and math.isnan(out.logrank_p)  # one band: no test
+
+
 def test_observed_vs_predicted_demo_matches_r(demo: pd.DataFrame) -> None:
     """R: quantile(survfit(Surv ~ band), 0.5) (conf.type log); survdiff(Surv ~ band); trend from survdiff."""
     ref = DEMO_R["survival_by_band"]

@@ -485,6 +485,9 @@ def observed_vs_predicted(
     :data:`PREDICTED_SURVIVAL_MONTHS`), the Kaplan-Meier median with its 95% CI (``median_ci`` is passed to
     ``kaplan_meier(ci_method=...)``), the log-rank test across the bands (R ``survdiff``) and the trend
     test over the ordered bands (scores 1, 2, 3)."""
+    missing = [b for b in TOKUHASHI_BANDS if b not in thresholds]
+    if missing or any(not float(thresholds[b]) > 0 for b in TOKUHASHI_BANDS if b in thresholds):
+        raise InvalidInputError("thresholds", dict(thresholds), "months > 0 for each of 0-8, 9-11, 12-15")
     time = _num(frame, "survival_months")
     dead = _num(frame, "dead")
     band = tokuhashi_band_series(frame).to_numpy(dtype=object)

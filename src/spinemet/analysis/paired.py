@@ -56,6 +56,15 @@ class WilcoxonResult:
         return jsonable(self.__dict__)
 
 
+def _as_float(values: Iterable[float]) -> np.ndarray:
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(
+        values if isinstance(values, np.ndarray) else list(values)
+    )
+    if arr.dtype.kind in "biuf":
+        return arr.astype(float)
+    return pd.to_numeric(pd.Series(arr), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def _signed_rank_cdf(n: int) -> np.ndarray:
     """P(V <= v) for v = 0..n(n+1)/2 under H0 (R ``psignrank``): counts of subsets of 1..n by their sum."""
     top = n * (n + 1) // 2
@@ -69,9 +78,12 @@ def _signed_rank_cdf(n: int) -> np.ndarray:
 def wilcoxon_signed_rank(x: Iterable[float], y: Iterable[float] | None = None) -> WilcoxonResult:
     """Two-sided Wilcoxon signed-rank test of ``x - y`` (or of ``x``), identical to R's ``wilcox.test``
     defaults (``paired=TRUE, exact=NULL, correct=TRUE``). Pairs with a missing value are dropped."""
-    xa = np.asarray(list(x) if not isinstance(x, (np.ndarray, pd.Series)) else x, dtype=float)
-    d = xa if y is None else xa - np.asarray(list(y) if not isinstance(y, (np.ndarray, pd.Series)) else y,
-                                              dtype=float)
+    xa = _as_float(x)
+    if y is not None:
+        ya = _as_float(y)
+        if ya.size != xa.size:
+            raise InvalidInputError("y", f"{ya.size} values", f"as many values as x ({xa.size})")
+    d = xa if y is None else xa - ya
     d = d[~np.isnan(d)]
     n_zero = int((d == 0).sum())
     d = d[d != 0]
@@ -142,15 +154,6 @@ class PairedComparison:
         out["wilcoxon_exact"] = self.wilcoxon.exact
         out["wilcoxon_n_zero"] = self.wilcoxon.n_zero
         return jsonable(out)
-
-
-def _as_float(values: Iterable[float]) -> np.ndarray:
-    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(
-        values if isinstance(values, np.ndarray) else list(values)
-    )
-    if arr.dtype.kind in "biuf":
-        return arr.astype(float)
-    return pd.to_numeric(pd.Series(arr), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def paired_comparison(
