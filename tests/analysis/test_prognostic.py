@@ -109,3 +109,16 @@ def test_time_dependent_auc_hand_counted() -> None:
     frame["tokuhashi"] = 15 - frame["tokuhashi"]
     assert score_accuracy(frame, "tokuhashi", times=(2.5,)).auc == {"2.5": 0.0}
     assert score_accuracy(_frame(), "tomita", times=(2.5,)).auc == {"2.5": 1.0}
+
+
+def test_demo_calibration_matches_r(demo: pd.DataFrame) -> None:
+    """R: summary(survfit(Surv(survival_months, dead) ~ band), times = c(6, 12), extend = TRUE) ->
+    surv, lower, upper per band (conf.type "log")."""
+    ref = DEMO_R["calibration_by_band"]
+    cal = tokuhashi_calibration(demo)
+    for band, t, s, lo, hi in zip(ref["strata"], ref["time"], ref["surv"], ref["lower"], ref["upper"],
+                                  strict=True):
+        key = f"{t:g}"
+        assert cal[band].km_survival[key] == pytest.approx(s, rel=1e-12), (band, t)
+        assert cal[band].km_lower[key] == pytest.approx(lo, rel=1e-10), (band, t)
+        assert cal[band].km_upper[key] == pytest.approx(hi, rel=1e-10), (band, t)

@@ -111,3 +111,18 @@ def test_small_frame_without_scores() -> None:
     assert d["survival"]["median_months"] == 5.5  # S = 0.5 from 3 to 8 months: R takes the midpoint
     # a: home with Barthel 60 and no family_care recorded -> listed; d: Barthel unknown -> not listed
     assert [c["patient_id"] for c in d["discharge_contradictions"]] == ["a"]
+
+
+def test_demo_overall_median_log_ci_matches_r() -> None:
+    """R: quantile(survfit(Surv(survival_months, dead) ~ 1, data = demo), probs = 0.5) (conf.type log)."""
+    from pathlib import Path
+
+    from spinemet.cohort import load_demo
+
+    path = Path(__file__).resolve().parents[1] / "data" / "r" / "outcomes_demo.json"
+    ref = json.loads(path.read_text(encoding="utf-8"))["survival_overall"]
+    loaded = load_demo()
+    surv = analyse_study(getattr(loaded, "frame", loaded)).survival
+    assert surv.ci_method == "log"
+    assert surv.median_months == pytest.approx(ref["median"], rel=1e-12)
+    assert surv.median_ci95 == pytest.approx((ref["lower"], ref["upper"]), rel=1e-12)

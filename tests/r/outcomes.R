@@ -8,7 +8,8 @@
 #
 # R calls: t.test(post, pre, paired = TRUE); wilcox.test(post, pre, paired = TRUE) (defaults exact = NULL,
 # correct = TRUE); t.test(x, y) (Welch); wilcox.test(x, y); fisher.test(matrix); on the demo cohort also
-# survival::survfit + quantile (KM median by Tokuhashi band, conf.type "log"), survdiff (log-rank by band
+# survival::survfit + quantile (KM median by Tokuhashi band, conf.type "log"), summary(fit, times = c(6, 12),
+# extend = TRUE) by band, survdiff (log-rank by band
 # and by procedure), the trend statistic from survdiff's O, E, V, and concordance(Surv ~ tokuhashi).
 # No packages beyond base R/stats (jsonlite is not installed here): a small JSON writer follows.
 
@@ -170,6 +171,11 @@ if (file.exists(demo_path)) {
   sd_proc <- survdiff(Surv(survival_months, dead) ~ procedure, data = demo[okp, ])
   res$survival_by_procedure <- list(
     logrank_chi2 = sd_proc$chisq, logrank_p = pchisq(sd_proc$chisq, 1, lower.tail = FALSE)
+  )
+  sm <- summary(fit_band, times = c(6, 12), extend = TRUE)
+  res$calibration_by_band <- list(
+    strata = sub("band=", "", as.character(sm$strata)), time = sm$time, surv = sm$surv,
+    lower = sm$lower, upper = sm$upper
   )
   fit_all <- survfit(Surv(survival_months, dead) ~ 1, data = demo)
   qa <- quantile(fit_all, probs = 0.5)
