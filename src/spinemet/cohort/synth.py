@@ -123,6 +123,8 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
         raise ValueError(f"n: got {n!r}; allowed: integer >= 0")
     if isinstance(sites, bool) or not isinstance(sites, int | np.integer) or not 1 <= sites <= 999:
         raise ValueError(f"sites: got {sites!r}; allowed: integer 1-999")
+    if n == 0:
+        return synth(1, seed=seed, sites=sites).iloc[:0]
     rng = np.random.default_rng(seed)
     n = int(n)
     out: dict[str, np.ndarray] = {}

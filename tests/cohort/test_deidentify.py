@@ -1,0 +1,93 @@
+"""De-identification: pseudonyms re-keyed, dates shifted per patient, ages over 89 grouped, text dropped."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spinemet.cohort import deidentify, read_cohort, synth, validate_frame, write_cohort
+from spinemet.cohort.deidentify import pseudonym
+
+KEY = b"0123456789abcdef-test-key"
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    f = synth(300, seed=9, sites=2)
+    f.loc[:4, "age"] = [89.0, 90.0, 95.0, np.nan, 120.0]
+    f["death_date"] = f["surgery_date"] + pd.to_timedelta(np.round(f["survival_months"] * 30.4375), unit="D")
+    f["surgeon_notes"] = "seen by Dr Tanaka"
+    f["bmi"] = 22.5
+    return f
+
+
+def test_ids_are_rekeyed_with_hmac_and_not_present(frame):
+    out = deidentify(frame, key=KEY)
+    assert not set(frame["patient_id"]) & set(out["patient_id"])
+    expected = "ID-" + hmac.new(KEY, b"SYN-0000001", hashlib.sha256).hexdigest()[:16]
+    assert out["patient_id"].iat[0] == expected == pseudonym("SYN-0000001", KEY)
+    assert out["patient_id"].is_unique
+    again = deidentify(frame, key=KEY)
+    assert again["patient_id"].tolist() == out["patient_id"].tolist()  # same key: linkable
+    other = deidentify(frame, key=b"another key of 16+ bytes")
+    assert not set(other["patient_id"]) & set(out["patient_id"])
+    text = out.to_csv()
+    assert "SYN-0000001" not in text and "Tanaka" not in text
+
+
+def test_dates_shifted_per_patient_and_intervals_preserved(frame):
+    out = deidentify(frame, key=KEY, seed=3)
+    shift = (out["surgery_date"] - frame["surgery_date"]).dt.days
+    assert (shift != 0).all() and shift.abs().max() <= 365
+    assert shift.nunique() > 100  # per patient, not one offset for all
+    before = (frame["death_date"] - frame["surgery_date"]).dt.days
+    after = (out["death_date"] - out["surgery_date"]).dt.days
+    assert after.equals(before)
+    assert (deidentify(frame, key=KEY, seed=3)["surgery_date"] == out["surgery_date"]).all()
+    assert not (deidentify(frame, key=KEY, seed=4)["surgery_date"] == out["surgery_date"]).all()
+
+
+def test_intervals_mode(frame):
+    out = deidentify(frame, key=KEY, shift_dates="intervals")
+    assert "surgery_date" not in out.columns and "death_date" not in out.columns
+    expected = (frame["death_date"] - frame["surgery_date"]).dt.days.astype(float)
+    assert out["death_date_days_from_surgery"].equals(expected.rename("death_date_days_from_surgery"))
+
+
+def test_ages_over_89_grouped(frame):
+    out = deidentify(frame, key=KEY)
+    assert out["age"].iloc[:5].tolist()[:3] == [89.0, "90+", "90+"]
+    assert pd.isna(out["age"].iat[3]) and out["age"].iat[4] == "90+"
+    numeric = [a for a in out["age"] if not isinstance(a, str) and not pd.isna(a)]
+    assert max(numeric) <= 89
+
+
+def test_free_text_dropped_numbers_kept(frame):
+    out = deidentify(frame, key=KEY)
+    assert "surgeon_notes" not in out.columns
+    assert out["bmi"].tolist() == frame["bmi"].tolist()
+    assert out.attrs["deidentified"]["dropped_text_columns"] == ["surgeon_notes"]
+    assert out["kps"].tolist() == frame["kps"].tolist()
+    assert KEY.decode() not in repr(out.attrs)
+
+
+def test_deidentified_frame_is_a_valid_cohort(tmp_path, frame):
+    out = deidentify(frame.drop(columns=["death_date", "bmi"]), key=KEY)
+    assert [p for p in validate_frame(out) if p.severity == "error"] == []
+    path = tmp_path / "shared.csv"
+    write_cohort(out, path)
+    back = read_cohort(path).frame
+    assert back["age"].iat[1] == 90.0  # the 90+ group, top-coded in typed frames
+    assert back["patient_id"].tolist() == out["patient_id"].tolist()
+
+
+def test_bad_arguments():
+    f = synth(3)
+    with pytest.raises(ValueError, match="key"):
+        deidentify(f, key="short")
+    with pytest.raises(ValueError, match="shift_dates"):
+        deidentify(f, key=KEY, shift_dates="yearly")  # type: ignore[arg-type]
