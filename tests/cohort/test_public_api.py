@@ -53,3 +53,12 @@ def test_schema_covers_the_format():
               "pedicles_confirmable", "intractable_pain", "katagiri_lab", "bilirubin_mg_dl",
               "barthel_stairs", "barthel_stairs_pre", "barthel_stairs_post", "frankel_scale"):  # fmt: skip
         assert n in names and n not in core
+
+
+def test_docs_list_every_column_with_its_allowed_values():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cohort-format.md").read_text(encoding="utf-8")
+    for c in COLUMNS:
+        assert f"| `{c.name}` |" in text, c.name
+        assert c.allowed.replace("|", "\\|") in text, c.name
