@@ -159,25 +159,23 @@ def _counts_and_influence(
     k_vals = int(xr.max()) + 1
 
     # Role 1: i is the death; risk set = later times, or same time and censored.
-    order = np.lexsort((~event, time))  # time ascending, deaths first within a time
+    order = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
+    order = order[np.argsort(time[order], kind="stable")]  # time ascending, deaths first within a time
     t_s = time[order]
     e_s = event[order]
     x_s = xr[order]
-    ev_times = np.sort(time[event])
-    q = np.searchsorted(ev_times, t_s, side="right")  # deaths with time <= t (position offset below)
-    # q_all[p] = first position after the block of deaths at time t_s[p]
-    first_of_time = np.searchsorted(t_s, t_s, side="left")
-    deaths_at = q - np.searchsorted(ev_times, t_s, side="left")
-    q_pos = (first_of_time + deaths_at).astype(np.int64)
+    ev_times = t_s[e_s]
+    ev_before = np.searchsorted(ev_times, t_s, side="left")  # deaths with time < t
+    ev_upto = np.searchsorted(ev_times, t_s, side="right")  # deaths with time <= t
+    # first position after the block of deaths at time t_s[p]
+    q_pos = (np.searchsorted(t_s, t_s, side="left") + (ev_upto - ev_before)).astype(np.int64)
     ev_pos = np.flatnonzero(e_s)
     qa = q_pos[ev_pos]
     bx = x_s[ev_pos]
     below, upto = _prefix_count_below(x_s, k_vals, qa, bx)
-    sorted_x = np.sort(xr)
-    tot_below = np.searchsorted(sorted_x, bx, side="left")
-    tot_upto = np.searchsorted(sorted_x, bx, side="right")
-    risk_below = tot_below - below  # later patients with a smaller score -> discordant
-    risk_upto = tot_upto - upto
+    cum_x = np.concatenate(([0], np.cumsum(np.bincount(xr, minlength=k_vals))))
+    risk_below = cum_x[bx] - below  # later patients with a smaller score -> discordant
+    risk_upto = cum_x[bx + 1] - upto
     risk_n = n - qa
     r_disc = risk_below
     r_tie = risk_upto - risk_below
@@ -191,14 +189,12 @@ def _counts_and_influence(
     infl[orig_ev, 2] += r_tie
 
     # Role 2: j is the later member; earlier deaths = deaths before t_j (or at t_j if j censored).
-    ev_order = np.argsort(time[event], kind="stable")
-    ev_x = xr[event][ev_order]
-    a2 = np.where(event, np.searchsorted(ev_times, time, side="left"),
-                  np.searchsorted(ev_times, time, side="right")).astype(np.int64)
-    below2, upto2 = _prefix_count_below(ev_x, k_vals, a2, xr)
-    infl[:, 0] += below2  # earlier death with smaller score: concordant
-    infl[:, 1] += a2 - upto2
-    infl[:, 2] += upto2 - below2
+    ev_x = x_s[ev_pos]
+    a2 = np.where(e_s, ev_before, ev_upto).astype(np.int64)
+    below2, upto2 = _prefix_count_below(ev_x, k_vals, a2, x_s)
+    infl[order, 0] += below2  # earlier death with smaller score: concordant
+    infl[order, 1] += a2 - upto2
+    infl[order, 2] += upto2 - below2
 
     # Deaths tied in time: tied_y / tied_xy.
     et = time[event]

@@ -219,7 +219,11 @@ class _Engine:
 
     def __init__(self, x: NDArray[np.float64], time: NDArray[np.float64], event: NDArray[np.bool_],
                  strata: NDArray[np.int64], ties: str) -> None:
-        order = np.lexsort((~event, time, strata))
+        # sort by (stratum, time, deaths first) with stable sorts (much faster than np.lexsort)
+        order = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
+        order = order[np.argsort(time[order], kind="stable")]
+        if strata.size and strata.min() != strata.max():
+            order = order[np.argsort(strata[order], kind="stable")]
         self.order = order
         self.x = np.ascontiguousarray(x[order])
         t = time[order]
@@ -231,6 +235,12 @@ class _Engine:
         bounds = np.flatnonzero(np.diff(s)) + 1
         ends = np.append(bounds, n)
         self.strat_end = ends[np.searchsorted(ends, np.arange(n), side="right")]
+        # blocks of rows sharing (stratum, time): risk-set sums are suffix sums over blocks
+        new_block = np.ones(n, dtype=bool)
+        new_block[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+        self.bstart = np.flatnonzero(new_block)
+        block_of_row = np.cumsum(new_block) - 1
+        self.n_blocks = self.bstart.shape[0]
         ev = np.flatnonzero(e)
         self.ev = ev
         new_group = np.ones(ev.shape[0], dtype=bool)
@@ -239,6 +249,8 @@ class _Engine:
         gstart = np.flatnonzero(new_group)
         self.first = ev[gstart]  # first row of (stratum, time): deaths come first
         self.end = self.strat_end[self.first]
+        self.first_block = block_of_row[self.first]
+        self.end_block = np.where(self.end < n, block_of_row[np.minimum(self.end, n - 1)], self.n_blocks)
         self.d = np.diff(np.append(gstart, ev.shape[0])).astype(np.float64)
         self.n_groups = gstart.shape[0]
         if ties == "efron":
@@ -259,9 +271,10 @@ class _Engine:
 
     def _risk_sum(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
         """Sum of v over each group's risk set (same stratum, time >= group time)."""
-        rc = np.zeros((self.n + 1, *v.shape[1:]))
-        rc[:-1] = np.cumsum(v[::-1], axis=0)[::-1]
-        return rc[self.first] - rc[self.end]
+        blocks = np.add.reduceat(v, self.bstart, axis=0)
+        rc = np.zeros((self.n_blocks + 1, *v.shape[1:]))
+        rc[:-1] = np.cumsum(blocks[::-1], axis=0)[::-1]
+        return rc[self.first_block] - rc[self.end_block]
 
     def _cum_groups(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per row: sum of a per-group quantity over the groups whose risk set contains the row."""
