@@ -8,6 +8,7 @@ Every number compared here was printed by R: ``survfit(Surv(time, event) ~ 1, co
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 from pathlib import Path
@@ -20,7 +21,8 @@ from spinemet.analysis.survival import kaplan_meier
 from spinemet.errors import InvalidInputError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-DATASETS = ("lung", "lung_ecog", "veteran", "ovarian", "pbc", "pbc_stage", "demo")
+survival = importlib.import_module("spinemet.analysis.survival")
+DATASETS = ("lung", "lung_ecog", "veteran", "ovarian", "pbc", "pbc_stage", "demo", "spssmac")
 DEMO_CSV = Path(__file__).resolve().parents[2] / "src/spinemet/cohort/data/demo_cohort.csv"
 CI_TYPES = ("log", "plain", "log-log")
 RTOL = 1e-9
@@ -46,6 +48,9 @@ def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarra
             return d["time"].to_numpy(), (d["status"] - 1).to_numpy(), {"sex": d["sex"].to_numpy()}
         d = d[d["ph.ecog"].notna()]
         return d["time"].to_numpy(), (d["status"] - 1).to_numpy(), {"ph.ecog": d["ph.ecog"].to_numpy()}
+    if name == "spssmac":  # continuous times (17 significant digits)
+        d = pd.read_csv(DATA / "spss/spssmac_cluster_survival.csv")
+        return d["time"].to_numpy(), d["event"].to_numpy(), {"grp": d["grp"].to_numpy()}
     if name == "veteran":
         d = pd.read_csv(DATA / "datasets/veteran.csv")
         groups = {"trt": d["trt"].to_numpy(), "celltype": d["celltype"].to_numpy()}
@@ -98,11 +103,16 @@ def _close(actual: np.ndarray, expected: np.ndarray) -> None:
     np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True)
 
 
+@pytest.mark.parametrize("grid", [True, False], ids=["grid-path", "sort-path"])
 @pytest.mark.parametrize(("name", "key", "ct"), CASES)
-def test_table_matches_survfit(fixtures: dict, name: str, key: str, ct: str) -> None:
+def test_table_matches_survfit(
+    fixtures: dict, name: str, key: str, ct: str, grid: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """R: survfit(Surv(time, event) ~ 1, conf.type=ct) -> $time, $n.risk, $n.event, $n.censor, $surv,
     $std.err, $lower, $upper; summary(fit, censored=TRUE)$std.err (SE of S). Weighted curves:
-    survfit(..., weights=w, robust=FALSE)."""
+    survfit(..., weights=w, robust=FALSE). Run through both counting paths (integer grid and sort)."""
+    if not grid:
+        monkeypatch.setattr(survival, "_discrete_keys", lambda t, k=1: None)
     exp = fixtures[name][key][ct]["table"]
     time, event, w = _curve_data(name, key)
     fit = kaplan_meier(time, event, ci_method=ct, weights=w)

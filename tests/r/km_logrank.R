@@ -171,6 +171,12 @@ p3 <- pbc[!is.na(pbc$stage), ]
 run("pbc_stage", p3$time, as.numeric(p3$status == 2), list(stage = p3$stage),
     times = c(30, 365, 1825, 3650, 5000), tau = 3650)
 
+# Continuous times (17 significant digits, no ties): the public SPSS-Mac example data (tests/data/spss/),
+# which exercises spinemet's sort-based path rather than its integer-grid path.
+spssmac <- read.csv("tests/data/spss/spssmac_cluster_survival.csv")
+run("spssmac", spssmac$time, spssmac$event, list(grp = spssmac$grp),
+    times = c(1, 6, 12, 24, 48, 200), tau = 48)
+
 # Edge cases for quantile.survfit (km_edge.json): hand-made curves (flat stretch at 0.5, curve ending at
 # 0.5, no events) and 40 small random samples with ties and heavy censoring (set.seed(20261124)), where the
 # pointwise bands can be non-monotone; quantile(fit, probs = c(.1, .25, .5, .75, .9)) for each conf.type.

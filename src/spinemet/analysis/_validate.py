@@ -57,6 +57,9 @@ def as_time(values: Any, name: str = "time") -> np.ndarray:
                 name, arr[idx], "finite numbers >= 0", f"first bad value at index {idx}"
             ) from None
     arr = np.asarray(arr, dtype=np.float64)
+    lo, hi = arr.min(), arr.max()
+    if lo >= 0 and hi < np.inf:  # fast path: NaN makes min/max NaN and fails the test
+        return arr + 0.0  # a copy; -0.0 becomes 0.0
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         idx = _first_bad(bad)
@@ -70,6 +73,8 @@ def as_event(values: Any, name: str = "event") -> np.ndarray:
     """Event indicators as float64 0/1 (1 = the event, e.g. death; 0 = censored); bool accepted."""
     arr = _one_dim(values, name)
     if arr.dtype == bool:
+        return arr.astype(np.float64)
+    if arr.dtype.kind in "iu" and arr.min() >= 0 and arr.max() <= 1:  # fast path for 0/1 integers
         return arr.astype(np.float64)
     if arr.dtype.kind in "iuf":
         fl = arr.astype(np.float64, copy=False)
@@ -111,6 +116,15 @@ def as_group(values: Any, name: str = "group") -> tuple[np.ndarray, np.ndarray]:
     order of observed/expected) matches ``survdiff``.
     """
     arr = _one_dim(values, name)
+    if arr.dtype.kind in "biu":  # fast path for integer codes (e.g. 0/1/2): no hashing, no sort of n
+        ints = arr.astype(np.int64, copy=False)
+        lo = int(ints.min())
+        span = int(ints.max()) - lo
+        if span < 1 << 16:
+            present = np.bincount(ints - lo, minlength=span + 1) > 0
+            lookup = np.cumsum(present) - 1
+            labels = (np.flatnonzero(present) + lo).astype(arr.dtype)
+            return lookup[ints - lo].astype(np.intp), labels
     missing = pd.isna(arr)
     if np.any(missing):
         idx = _first_bad(np.asarray(missing))

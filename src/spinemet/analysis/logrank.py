@@ -13,7 +13,8 @@
 For group j at each distinct event time t with d events among n at risk (n_j in group j), weight w(t):
 O_j = sum w d_j, E_j = sum w d n_j / n, V_jk = sum w^2 d (n - d) / (n - 1) * n_j/n (delta_jk - n_k/n) (for
 n > 1); chi2 = (O - E)' V^- (O - E) over the groups with E > 0, dropping the first, df = groups - 1.
-Censorings at t are still at risk at t. The core is vectorised (one sort, ``bincount``, cumulative sums).
+Censorings at t are still at risk at t. The core is vectorised: one argsort of the times, ``bincount`` over
+(time, group) cells and cumulative sums (no Python loop over observations).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 
 from spinemet.analysis._validate import as_event, as_group, as_time, check_same_length
+from spinemet.analysis.survival import _discrete_keys
 from spinemet.errors import InvalidInputError
 
 __all__ = [
@@ -111,35 +113,62 @@ def _inputs(time: Any, event: Any, group: Any) -> tuple[np.ndarray, np.ndarray, 
     return t, e, codes, labels
 
 
+def _risk_event_table(
+    t: np.ndarray, e: np.ndarray, codes: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(at risk, events) per distinct event time (rows) and group (columns).
+
+    Times on a decimal grid are binned directly; otherwise one argsort of the times gives the time index.
+    Then ``bincount`` over (time index, group) cells and a reverse cumulative sum for the numbers at risk;
+    rows without events are dropped (they do not enter the statistics).
+    """
+    grid = _discrete_keys(t, k)
+    if grid is not None:  # times on a decimal grid (days, months to 0.01): no sort at all
+        cell = grid[0] * k + codes
+        nt = int(grid[0].max()) + 1
+        is_event = e > 0
+    else:
+        order = np.argsort(t)
+        st = t[order]
+        new = np.empty(st.size, dtype=bool)
+        new[0] = True
+        np.not_equal(st[1:], st[:-1], out=new[1:])
+        cell = (np.cumsum(new) - 1) * k + codes[order]
+        nt = int(np.count_nonzero(new))
+        is_event = e[order] > 0
+    count = np.bincount(cell, minlength=nt * k).reshape(nt, k)
+    events = np.bincount(cell[is_event], minlength=nt * k).reshape(nt, k)
+    risk = np.cumsum(count[::-1], axis=0)[::-1]
+    rows = events @ np.ones(k, dtype=events.dtype) > 0  # matrix-vector: faster than .any(axis=1)
+    return risk[rows].astype(np.float64), events[rows].astype(np.float64)
+
+
 def _oev(
-    t: np.ndarray, e: np.ndarray, codes: np.ndarray, k: int, weighting: str, rho: float
+    risk_g: np.ndarray, events: np.ndarray, weighting: str, rho: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted observed, expected and variance matrix (survdiff's C routine, vectorised)."""
-    ut, tinv = np.unique(t, return_inverse=True)
-    nt = ut.size
-    cell = tinv * k + codes
-    count = np.bincount(cell, minlength=nt * k).reshape(nt, k).astype(np.float64)
-    events = np.bincount(cell, weights=e, minlength=nt * k).reshape(nt, k)
-    risk_g = np.cumsum(count[::-1], axis=0)[::-1]
-    risk = risk_g.sum(axis=1)
-    d = events.sum(axis=1)
+    """Weighted observed, expected and variance matrix (survdiff's C routine, vectorised).
+
+    ``risk_g``/``events``: at risk and events per distinct event time (rows) and group (columns).
+    """
+    ones = np.ones(risk_g.shape[1])
+    n = risk_g @ ones  # row sums (BLAS; .sum(axis=1) is slow on narrow rows)
+    d = events @ ones
     if weighting == "fh":
         if rho == 0:
-            w = np.ones(nt)
+            w = np.ones(n.size)
         else:
-            km = np.cumprod(1.0 - d / risk)
+            km = np.cumprod(1.0 - d / n)
             w = np.concatenate(([1.0], km[:-1])) ** rho  # pooled KM just before t
     else:  # gehan
-        w = risk.copy()
-    m = d > 0
-    w, d, n, ng, dg = w[m], d[m], risk[m], risk_g[m], events[m]
-    frac = ng / n[:, None]
-    observed = (w[:, None] * dg).sum(axis=0)
-    expected = ((w * d)[:, None] * frac).sum(axis=0)
+        w = n.copy()
+    frac = risk_g / n[:, None]
+    observed = w @ events
+    expected = (w * d) @ frac
     with np.errstate(divide="ignore", invalid="ignore"):
         kt = np.where(n > 1, w * w * d * (n - d) / (n * (n - 1)), 0.0)
     # V = sum_t kt * (diag(n_j) - n_j n_k / n)
-    variance = np.diag((kt[:, None] * ng).sum(axis=0)) - (kt[:, None] * ng).T @ frac
+    weighted_risk = kt[:, None] * risk_g
+    variance = np.diag(weighted_risk.sum(axis=0)) - weighted_risk.T @ frac
     return observed, expected, variance
 
 
@@ -163,7 +192,7 @@ def _test(time: Any, event: Any, group: Any, weighting: str, rho: float, method:
     k = labels.size
     if k < 2:
         raise InvalidInputError("group", f"{k} distinct value", "at least 2 distinct groups")
-    observed, expected, variance = _oev(t, e, codes, k, weighting, rho)
+    observed, expected, variance = _oev(*_risk_event_table(t, e, codes, k), weighting, rho)
     stat, df, p = _chi2(observed, expected, variance)
     return LogRankResult(
         groups=labels,
@@ -246,10 +275,11 @@ def pairwise_logrank(
     if labels.size < 2:
         raise InvalidInputError("group", f"{labels.size} distinct value", "at least 2 distinct groups")
     rows = []
+    risk, events = _risk_event_table(t, e, codes, labels.size)
     for a, b in combinations(range(labels.size), 2):
-        sel = (codes == a) | (codes == b)
-        sub = (codes[sel] == b).astype(np.intp)
-        o, ex, v = _oev(t[sel], e[sel], sub, 2, "fh", r)
+        pair = [a, b]
+        at = events[:, pair].any(axis=1)  # event times of this pair only
+        o, ex, v = _oev(risk[at][:, pair], events[at][:, pair], "fh", r)
         stat, _df, p = _chi2(o, ex, v)
         rows.append((labels[a], labels[b], stat, p))
     out = pd.DataFrame(rows, columns=["group1", "group2", "chi2", "p"])
@@ -287,7 +317,7 @@ def logrank_trend(
         s = np.asarray(scores, dtype=np.float64)
         if s.shape != (k,) or not np.all(np.isfinite(s)):
             raise InvalidInputError("scores", list(scores), f"{k} finite numbers (one per group, sorted)")
-    observed, expected, variance = _oev(t, e, codes, k, "fh", r)
+    observed, expected, variance = _oev(*_risk_event_table(t, e, codes, k), "fh", r)
     u = float(s @ (observed - expected))
     var = float(s @ variance @ s)
     stat = u * u / var

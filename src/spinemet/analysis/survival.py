@@ -213,6 +213,62 @@ class KaplanMeierResult:
         }
 
 
+_DECIMAL_SCALES = (1.0, 10.0, 100.0, 1000.0)
+
+
+def _discrete_keys(t: np.ndarray, k: int = 1) -> tuple[np.ndarray, float, float] | None:
+    """Integer keys for times recorded to a fixed number of decimals (days, or months to 0.01 - the usual
+    clinical case), so counting can use ``bincount`` instead of a sort.
+
+    Returns (keys, scale, offset) with ``t == (keys + offset) / scale`` exactly for every element, or None
+    (times not on such a grid, or a grid too wide for ``k`` groups). Exact: a scale is used only if
+    ``rint(t * scale) / scale`` reproduces every time bit for bit, so distinct times keep distinct keys.
+    """
+    head = t[:1024]
+    for scale in _DECIMAL_SCALES:
+        if not np.array_equal(np.rint(head * scale) / scale, head):
+            continue
+        keys = np.rint(t * scale)
+        if not np.array_equal(keys / scale, t):
+            return None
+        lo, hi = float(keys.min()), float(keys.max())
+        if hi >= 2.0**52 or (hi - lo + 1) * k > 8 * t.size + 4096:
+            return None
+        return (keys - lo).astype(np.intp), scale, lo
+    return None
+
+
+def _counts_binned(
+    keys: np.ndarray, scale: float, offset: float, e: np.ndarray, w: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`_counts_sorted` for grid times: ``bincount`` over integer keys, O(n + grid)."""
+    total = np.bincount(keys, weights=w)
+    events = np.bincount(keys, weights=e if w is None else e * w, minlength=total.size)
+    present = np.flatnonzero(np.bincount(keys) if w is not None else total)
+    ut = (present + offset) / scale  # == the original times, exactly (checked in _discrete_keys)
+    n_total = total[present].astype(np.float64)
+    n_risk = np.cumsum(n_total[::-1])[::-1]
+    return ut, n_total, events[present], n_risk
+
+
+def _counts_sorted(
+    t: np.ndarray, is_event: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct times with n_total, n_event and n_risk per time, from two plain sorts (all times, event
+    times) - no argsort, no per-observation inverse index."""
+    s = np.sort(t)
+    new = np.empty(s.size, dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    ut = s[starts]
+    n_total = np.diff(starts, append=s.size).astype(np.float64)
+    n_risk = (s.size - starts).astype(np.float64)
+    se = np.sort(t[is_event])
+    n_event = np.diff(np.searchsorted(se, ut, side="right"), prepend=0).astype(np.float64)
+    return ut, n_total, n_event, n_risk
+
+
 def kaplan_meier(
     time: Any,
     event: Any,
@@ -244,15 +300,16 @@ def kaplan_meier(
     w = None if weights is None else as_weights(weights, "weights")
     check_same_length(time=t, event=e, weights=w)
 
-    ut, inv = np.unique(t, return_inverse=True)
-    nt = ut.size
-    if w is None:
-        n_total = np.bincount(inv, minlength=nt).astype(np.float64)
-        n_event = np.bincount(inv, weights=e, minlength=nt)
+    grid = _discrete_keys(t)
+    if grid is not None:
+        ut, n_total, n_event, n_risk = _counts_binned(*grid, e, w)
+    elif w is None:
+        ut, n_total, n_event, n_risk = _counts_sorted(t, e > 0)
     else:
-        n_total = np.bincount(inv, weights=w, minlength=nt)
-        n_event = np.bincount(inv, weights=e * w, minlength=nt)
-    n_risk = np.cumsum(n_total[::-1])[::-1]
+        ut, inv = np.unique(t, return_inverse=True)
+        n_total = np.bincount(inv, weights=w, minlength=ut.size)
+        n_event = np.bincount(inv, weights=e * w, minlength=ut.size)
+        n_risk = np.cumsum(n_total[::-1])[::-1]
     n_censor = n_total - n_event
     surv = np.cumprod(1.0 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
