@@ -241,3 +241,25 @@ def test_quantile_and_rmst_validate_arguments() -> None:
         fit.rmst(-1)
     with pytest.raises(InvalidInputError, match=r"^times: "):
         fit.survival_at([1, -2])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_counting_paths_agree_with_unique(seed: int) -> None:
+    """Sort path (one signed sort + merge) and grid path give np.unique's counts, zeros and ties included."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    t = np.round(rng.exponential(5, n), int(rng.integers(0, 3)))
+    t[rng.random(n) < 0.1] = 0.0
+    e = (rng.random(n) < 0.6).astype(float)
+    ut, inv = np.unique(t, return_inverse=True)
+    n_total = np.bincount(inv).astype(float)
+    n_event = np.bincount(inv, weights=e)
+    paths = [survival._counts_sorted(t, e > 0)]
+    grid = survival._discrete_keys(t)
+    if grid is not None:
+        paths.append(survival._counts_binned(*grid, e, None))
+    for got in paths:
+        np.testing.assert_array_equal(got[0], ut)
+        np.testing.assert_array_equal(got[1], n_total)
+        np.testing.assert_array_equal(got[2], n_event)
+        np.testing.assert_array_equal(got[3], np.cumsum(n_total[::-1])[::-1])

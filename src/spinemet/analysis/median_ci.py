@@ -29,7 +29,7 @@ def _first_at_or_above(xs: np.ndarray, p: float) -> int | None:
     """R ``approx(xs, seq_along(xs), p, method="constant", f=1)`` on de-duplicated ``xs``: the (first)
     position of the smallest value >= p; None (R's NA) if p is outside [min(xs), max(xs)]."""
     ge = xs >= p  # NaN compares False
-    if not ge.any() or p < np.nanmin(xs):
+    if not ge.any() or p < np.fmin.reduce(xs):  # fmin ignores NaN
         return None
     smallest = xs[ge].min()
     return int(np.argmax(xs == smallest))
@@ -44,7 +44,8 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
     the mean of the two x there. Only the "curve ends on p" rule needs the last de-duplicated value.
     """
     nan = float("nan")
-    if np.all(np.isnan(y)) or np.nanmax(y) < p:
+    ymax = np.fmax.reduce(y)  # ignores NaN; NaN only if all are NaN
+    if np.isnan(ymax) or ymax < p:
         return nan
     if p == 0:
         return float(x[0])

@@ -61,9 +61,10 @@ def _bands(
             se2 = se_log * surv * z  # Klein & Moeschberger eq. 4.3.1
             return np.maximum(surv - se2, 0.0), np.minimum(surv + se2, 1.0)
         if ci_method == "log":
+            # R: exp(log(S) -/+ z se); computed as S / exp(z se), S * exp(z se) (equal to ~1e-16)
             xx = np.where(surv == 0, np.nan, surv)
-            se2 = z * se_log
-            return np.exp(np.log(xx) - se2), np.minimum(np.exp(np.log(xx) + se2), 1.0)
+            factor = np.exp(z * se_log)
+            return xx / factor, np.minimum(xx * factor, 1.0)
         # log-log
         xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
         se2 = z * se_log / np.log(xx)
@@ -251,21 +252,51 @@ def _counts_binned(
     return ut, n_total, events[present], n_risk
 
 
+def _unique_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and their counts of an ascending array."""
+    if x.size == 0:
+        return x, np.zeros(0, dtype=np.intp)
+    new = np.empty(x.size, dtype=bool)
+    new[0] = True
+    np.not_equal(x[1:], x[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    return x[starts], np.diff(starts, append=x.size)
+
+
 def _counts_sorted(
     t: np.ndarray, is_event: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct times with n_total, n_event and n_risk per time, from two plain sorts (all times, event
-    times) - no argsort, no per-observation inverse index."""
-    s = np.sort(t)
-    new = np.empty(s.size, dtype=bool)
+    """Distinct times with n_total, n_event and n_risk per time, from ONE plain sort (no argsort).
+
+    Event times keep their sign and censoring times are negated, so a single sort yields the censoring
+    times (descending, negative) then the event times (ascending); zeros are counted separately. The two
+    sorted lists of distinct times are merged with a stable argsort, which is linear for two sorted runs.
+    """
+    z = np.sort(np.where(is_event, t, -t))
+    k0 = int(np.searchsorted(z, 0.0, side="left"))
+    k1 = int(np.searchsorted(z, 0.0, side="right"))
+    # zeros: count from the input (a SIMD sort may not keep the bit patterns of -0.0 and 0.0 apart)
+    zero_e = int(np.count_nonzero(t[is_event] == 0)) if k1 > k0 else 0
+    zero_c = (k1 - k0) - zero_e
+    ue, ce = _unique_counts(z[k1:])
+    uc, cc = _unique_counts(-z[:k0][::-1])
+    if zero_e:
+        ue, ce = np.concatenate(([0.0], ue)), np.concatenate(([zero_e], ce))
+    if zero_c:
+        uc, cc = np.concatenate(([0.0], uc)), np.concatenate(([zero_c], cc))
+    both = np.concatenate((ue, uc))
+    order = np.argsort(both, kind="stable")
+    merged = both[order]
+    counts = np.concatenate((ce, cc))[order]
+    ev_counts = np.where(order < ue.size, counts, 0)
+    new = np.empty(merged.size, dtype=bool)
     new[0] = True
-    np.not_equal(s[1:], s[:-1], out=new[1:])
+    np.not_equal(merged[1:], merged[:-1], out=new[1:])
     starts = np.flatnonzero(new)
-    ut = s[starts]
-    n_total = np.diff(starts, append=s.size).astype(np.float64)
-    n_risk = (s.size - starts).astype(np.float64)
-    se = np.sort(t[is_event])
-    n_event = np.diff(np.searchsorted(se, ut, side="right"), prepend=0).astype(np.float64)
+    ut = merged[starts]
+    n_total = np.add.reduceat(counts, starts).astype(np.float64)
+    n_event = np.add.reduceat(ev_counts, starts).astype(np.float64)
+    n_risk = np.cumsum(n_total[::-1])[::-1]
     return ut, n_total, n_event, n_risk
 
 
@@ -313,7 +344,7 @@ def kaplan_meier(
     n_censor = n_total - n_event
     surv = np.cumprod(1.0 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+        term = n_event / (n_risk * (n_risk - n_event))  # 0 without events; Inf when all at risk die
     se_log = np.sqrt(np.cumsum(term))  # Greenwood; Inf once S reaches 0 (as R)
     z = _z(level, ci_method)
     lower, upper = _bands(surv, se_log, z, ci_method)
