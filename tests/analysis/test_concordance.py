@@ -124,6 +124,37 @@ def test_counts_equal_brute_force_with_heavy_ties() -> None:
         assert (res.concordant, res.discordant, res.tied_x, res.tied_y, res.tied_xy) == _brute(t, e, x)
 
 
+def _brute_matrix(t, e, x):
+    """O(n^2) counts and R's IJ standard error by broadcasting (the definitions, written out)."""
+    ti, tj = t[:, None], t[None, :]
+    comparable = e[:, None].astype(bool) & ((tj > ti) | ((tj == ti) & ~e[None, :].astype(bool)))
+    conc = comparable & (x[:, None] < x[None, :])
+    disc = comparable & (x[:, None] > x[None, :])
+    tie = comparable & (x[:, None] == x[None, :])
+    c_i = conc.sum(1) + conc.sum(0)
+    d_i = disc.sum(1) + disc.sum(0)
+    t_i = tie.sum(1) + tie.sum(0)
+    npair = conc.sum() + disc.sum() + tie.sum()
+    somer = (conc.sum() - disc.sum()) / npair
+    dfbeta = (c_i - d_i) / npair - somer / npair * (c_i + d_i + t_i)
+    return conc.sum(), disc.sum(), tie.sum(), (somer + 1) / 2, np.sqrt(np.sum(dfbeta**2) / 4)
+
+
+@pytest.mark.parametrize("n", [1000, 2500])
+def test_large_n_counts_and_se_equal_direct_formula(n: int) -> None:
+    """R's concordancefit() variance: dfbeta_i = ((c_i - d_i) - d (c_i + d_i + t_i)) / npair,
+    var = sum(dfbeta^2) / 4, computed here directly over all pairs (deep levels of the dyadic count)."""
+    rng = np.random.default_rng(n)
+    t = np.floor(rng.exponential(100, n))
+    e = rng.integers(0, 2, n)
+    x = np.round(rng.normal(size=n), 1)
+    res = concordance(t, e, x)
+    conc, disc, tie, c, se = _brute_matrix(t, e, x)
+    assert (res.concordant, res.discordant, res.tied_x) == (conc, disc, tie)
+    assert res.c == pytest.approx(c, rel=1e-12)
+    assert res.se == pytest.approx(se, rel=1e-10)
+
+
 def test_strata_only_pairs_within() -> None:
     """Strata as R's concordance(Surv(t, e) ~ x + strata(g)): counts are the sum of per-stratum counts."""
     rng = np.random.default_rng(3)
