@@ -160,3 +160,15 @@ def test_no_events_gives_zero_statistic() -> None:
     """All censored: chi2 0 and p NaN (R survdiff: chisq 0 when fewer than 2 groups have E > 0)."""
     res = logrank([1, 2, 3, 4], [0, 0, 0, 0], [1, 1, 2, 2])
     assert res.chi2 == 0.0 and math.isnan(res.p)
+
+
+def test_integer_string_and_float_labels_give_the_same_test() -> None:
+    """Group codes are found by a fast path for integers (consecutive or not) and by factorize otherwise."""
+    time, event, _ = load_dataset("veteran")
+    rng = np.random.default_rng(3)
+    g = rng.choice([0, 5, 9], size=time.size)
+    results = [logrank(time, event, lab) for lab in (g, g.astype(float), g.astype(str), g - 5)]
+    for res in results[1:]:
+        assert res.chi2 == pytest.approx(results[0].chi2, rel=1e-12)
+        np.testing.assert_allclose(res.observed, results[0].observed)
+    assert results[0].groups.tolist() == [0, 5, 9]

@@ -117,14 +117,17 @@ def as_group(values: Any, name: str = "group") -> tuple[np.ndarray, np.ndarray]:
     """
     arr = _one_dim(values, name)
     if arr.dtype.kind in "biu":  # fast path for integer codes (e.g. 0/1/2): no hashing, no sort of n
-        ints = arr.astype(np.int64, copy=False)
+        ints = arr.astype(np.intp, copy=False)
         lo = int(ints.min())
         span = int(ints.max()) - lo
         if span < 1 << 16:
-            present = np.bincount(ints - lo, minlength=span + 1) > 0
-            lookup = np.cumsum(present) - 1
+            shifted = ints - lo if lo else ints
+            present = np.bincount(shifted, minlength=span + 1) > 0
             labels = (np.flatnonzero(present) + lo).astype(arr.dtype)
-            return lookup[ints - lo].astype(np.intp), labels
+            if present.all():  # labels are consecutive integers: the codes are the shifted values
+                return np.ascontiguousarray(shifted, dtype=np.intp), labels
+            lookup = np.cumsum(present) - 1
+            return lookup[shifted].astype(np.intp), labels
     missing = pd.isna(arr)
     if np.any(missing):
         idx = _first_bad(np.asarray(missing))

@@ -229,13 +229,23 @@ def _discrete_keys(t: np.ndarray, k: int = 1) -> tuple[np.ndarray, float, float]
     for scale in _DECIMAL_SCALES:
         if not np.array_equal(np.rint(head * scale) / scale, head):
             continue
-        keys = np.rint(t * scale)
-        if not np.array_equal(keys / scale, t):
+        if scale == 1.0:
+            keys = np.rint(t)
+            exact = np.array_equal(keys, t)
+        else:
+            keys = t * scale
+            np.rint(keys, out=keys)
+            exact = np.array_equal(keys / scale, t)
+        if not exact:
             return None
-        lo, hi = float(keys.min()), float(keys.max())
+        hi = float(keys.max())
+        lo = 0.0 if hi * k <= 8 * t.size + 4096 else float(keys.min())  # times >= 0: offset only if needed
         if hi >= 2.0**52 or (hi - lo + 1) * k > 8 * t.size + 4096:
             return None
-        return (keys - lo).astype(np.intp), scale, lo
+        ints = keys.astype(np.intp)
+        if lo:
+            ints -= int(lo)
+        return ints, scale, lo
     return None
 
 
