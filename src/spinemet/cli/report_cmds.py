@@ -1,3 +1,283 @@
-"""Commands of this module are added by their owner."""
+"""``spinemet report`` and ``spinemet demo``: the study report as HTML, Word, CSV tables, figures and JSON.
 
-from spinemet.cli.app import app  # noqa: F401
+Thin: reading the input is ``spinemet.cohort`` / ``spinemet.registry``, the work is ``spinemet.report``.
+Heavy libraries (pandas, matplotlib, python-docx) are imported inside the commands so ``spinemet --help``
+and other commands start quickly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from spinemet.cli.app import app
+
+__all__ = ["demo_command", "report_command"]
+
+DEFAULT_DIR = Path("spinemet-report")
+MEDIAN_CI = ("log", "plain", "log-log", "spss")
+STYLES = ("paper", "sd", "iqr")
+
+
+@dataclass(frozen=True)
+class Source:
+    """The cohort to report on and where it came from."""
+
+    frame: Any
+    name: str
+    kind: str  # "cohort file" | "registry" | "demo cohort"
+    sha256: str | None
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _problem_lines(problems: Any) -> list[str]:
+    lines = []
+    for p in problems:
+        where = "file" if p.row is None else f"row {p.row}"
+        lines.append(
+            f"  {p.severity}: {where}, column {p.column or '-'}, value {p.value!r}; allowed: {p.allowed}\n"
+            f"      {p.message}"
+        )
+    return lines
+
+
+def _read_file(path: Path, fmt: str | None, dictionary: Path | None) -> Source:
+    from spinemet.cohort import CohortValidationError, read_cohort
+
+    if not path.exists():
+        _err(f"error: cohort file not found: {path}")
+        raise typer.Exit(2)
+    try:
+        cohort = read_cohort(path, fmt=fmt, data_dictionary=dictionary)
+    except CohortValidationError as exc:
+        errors = [p for p in exc.problems if p.severity == "error"]
+        _err(f"error: {path.name} is not a valid cohort ({len(errors)} error(s)); no report written.")
+        for line in _problem_lines(exc.problems):
+            _err(line)
+        raise typer.Exit(1) from None
+    except (ValueError, OSError) as exc:
+        _err(f"error: cannot read {path}: {exc}; no report written.")
+        raise typer.Exit(2) from None
+    for line in _problem_lines(cohort.warnings):
+        _err(line)
+    return Source(cohort.frame, path.name, "cohort file", cohort.sha256)
+
+
+def _read_registry(db: str | None) -> Source | None:
+    """The registry's patients, when the database exists and holds patients; else None."""
+    from spinemet.registry.engine import make_engine, redact_url, resolve_url
+
+    url = resolve_url(db)
+    if url.startswith("sqlite"):
+        raw = url.split("///", 1)[-1]
+        if not raw or raw == ":memory:" or not Path(raw).exists():
+            return None
+    try:
+        from spinemet.registry.query import count_patients, load_frame
+
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                if count_patients(conn) == 0:
+                    return None
+                frame = load_frame(conn)
+        finally:
+            engine.dispose()
+    except Exception as exc:  # an unreadable or foreign database: say so and fall back
+        _err(f"note: registry {redact_url(url)} not readable ({type(exc).__name__}); using the demo cohort.")
+        return None
+    if "site" in frame.columns and frame["site"].isna().all():
+        frame = frame.drop(columns="site")
+    digest = hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+    return Source(frame, redact_url(url), "registry", digest)
+
+
+def _demo() -> Source:
+    from spinemet.cohort.demo import load_demo
+
+    cohort = load_demo()
+    return Source(cohort.frame, Path(cohort.source).name, "demo cohort", cohort.sha256)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar on stderr (only on a terminal); yields a ``step(label)`` callback."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _label: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("report", total=None)
+
+        def step(label: str) -> None:
+            bar.update(task, description=label, advance=1)
+
+        yield step
+
+
+def _build_and_write(
+    source: Source,
+    paths: Any,
+    *,
+    median_ci: str,
+    by: str | None,
+    style: str,
+    percent: str,
+    show_progress: bool,
+) -> list[Path]:
+    from spinemet.errors import InvalidInputError
+    from spinemet.report.build import build_report
+    from spinemet.report.outputs import write_outputs
+
+    with _progress(show_progress) as step:
+        try:
+            report = build_report(
+                source.frame,
+                source=source.name,
+                source_kind=source.kind,
+                sha256=source.sha256,
+                median_ci=median_ci,
+                by=by,
+                style=style,
+                percent_style=percent,
+                progress=step,
+            )
+        except InvalidInputError as exc:
+            _err(f"error: {exc}; no report written.")
+            raise typer.Exit(2) from None
+        return write_outputs(report, paths, progress=step)
+
+
+@app.command("report")
+def report_command(
+    cohort: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Cohort file (.csv, .xlsx, .sav, REDCap export). Default: the registry, else the demo."
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the self-contained HTML report here.")
+    ] = None,
+    docx: Annotated[Path | None, typer.Option("--docx", help="Write the Word report (.docx) here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write every number as JSON here.")] = None,
+    tables_dir: Annotated[
+        Path | None, typer.Option("--tables-dir", help="Write one CSV per table here.")
+    ] = None,
+    figures_dir: Annotated[
+        Path | None,
+        typer.Option("--figures-dir", help="Write each figure as PNG (300 dpi), SVG and PDF here."),
+    ] = None,
+    median_ci: Annotated[
+        str,
+        typer.Option("--median-ci", help="CI of the median survival: log (R default), plain, log-log, spss."),
+    ] = "log",
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Extra Kaplan-Meier split by this cohort column, e.g. procedure."),
+    ] = None,
+    style: Annotated[
+        str,
+        typer.Option(
+            "--style", help="Continuous variables: paper = mean (range), sd = mean ± SD, iqr = median [IQR]."
+        ),
+    ] = "paper",
+    percent: Annotated[
+        str, typer.Option("--percent", help="Percentages: round (half-up) or truncate (as the paper prints).")
+    ] = "round",
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Registry database URL or SQLite file (default: $SPINEMET_DATABASE_URL, else "
+            "./spinemet.sqlite).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, xlsx, sav or redcap (default: from the name).")
+    ] = None,
+    dictionary: Annotated[
+        Path | None,
+        typer.Option("--dictionary", help="REDCap data dictionary CSV (COHORT is then a REDCap export)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Write the study report (tables 1-5, survival, Barthel/VAS, prognostic accuracy, MISt vs conventional,
+    methods paragraph). Nothing is written when the input is invalid."""
+    from spinemet.report.outputs import OutputPaths
+
+    for name, value, allowed in (
+        ("--median-ci", median_ci, MEDIAN_CI),
+        ("--style", style, STYLES),
+        ("--percent", percent, ("round", "truncate")),
+    ):
+        if value not in allowed:
+            _err(f"error: {name}: got {value!r}; allowed: {', '.join(allowed)}")
+            raise typer.Exit(2)
+    source = _read_file(cohort, fmt, dictionary) if cohort is not None else (_read_registry(db) or _demo())
+    _err(f"source: {source.kind} {source.name} ({len(source.frame)} patients)")
+    paths = OutputPaths(html, docx, json_out, tables_dir, figures_dir)
+    if not paths.any():
+        paths = OutputPaths(html=DEFAULT_DIR / "report.html")
+        _err(f"no output option given: writing the HTML report to {paths.html}")
+    written = _build_and_write(
+        source, paths, median_ci=median_ci, by=by, style=style, percent=percent, show_progress=not quiet
+    )
+    _report_written(written)
+
+
+def _report_written(written: list[Path]) -> None:
+    dirs: dict[Path, int] = {}
+    for path in written:
+        if path.suffix in (".csv", ".png", ".svg", ".pdf"):
+            dirs[path.parent] = dirs.get(path.parent, 0) + 1
+        else:
+            typer.echo(f"wrote {path}")
+    for d, n in dirs.items():
+        typer.echo(f"wrote {n} files to {d}/")
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for report.html, report.json, report.docx.")
+    ] = DEFAULT_DIR,
+    median_ci: Annotated[
+        str, typer.Option("--median-ci", help="log (R default), plain, log-log or spss.")
+    ] = "spss",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Write the report of the bundled demo cohort (55 synthetic patients reproducing Uei et al. 2018) as
+    HTML, JSON and Word, and print where it is. The median CI uses the study's SPSS method by default."""
+    from spinemet.report.outputs import OutputPaths
+
+    if median_ci not in MEDIAN_CI:
+        _err(f"error: --median-ci: got {median_ci!r}; allowed: {', '.join(MEDIAN_CI)}")
+        raise typer.Exit(2)
+    source = _demo()
+    _err(f"source: demo cohort {source.name} ({len(source.frame)} synthetic patients)")
+    paths = OutputPaths(html=out / "report.html", docx=out / "report.docx", json=out / "report.json")
+    written = _build_and_write(
+        source, paths, median_ci=median_ci, by=None, style="paper", percent="round", show_progress=not quiet
+    )
+    _report_written(written)
+    typer.echo(f"open {(out / 'report.html').resolve()} in a browser")

@@ -16,10 +16,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
 __all__ = [
     "PRINT_DPI",
@@ -29,6 +29,7 @@ __all__ = [
     "km_figure",
     "numbers_at_risk",
     "save_figure",
+    "tick_times",
 ]
 
 PRINT_DPI = 300
@@ -64,7 +65,7 @@ def _step_arrays(table: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarr
     return t, y
 
 
-def _tick_times(max_time: float) -> np.ndarray:
+def tick_times(max_time: float) -> np.ndarray:
     """Round tick positions (months): every 6 up to 3 years, then every 12, then coarser."""
     for step in (3, 6, 12, 24, 60, 120):
         if max_time / step <= 8:
@@ -87,7 +88,7 @@ def km_figure(
     if not curves:
         raise ValueError("curves: need at least one Kaplan-Meier curve; got none")
     max_time = max(float(np.max(c.time)) if len(c.time) else 0.0 for c in curves) or 1.0
-    ticks = _tick_times(max_time)
+    ticks = tick_times(max_time)
     n_rows = len(curves)
     fig = plt.figure(figsize=(7.0, 4.6 + 0.28 * n_rows))
     left = 0.12 if n_rows == 1 else 0.2
@@ -101,13 +102,22 @@ def km_figure(
             _, lo = _step_arrays(curve.table, "lower")
             _, hi = _step_arrays(curve.table, "upper")
             top.fill_between(
-                t, np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0), step="post", color=colour,
-                alpha=0.15, linewidth=0,
+                t,
+                np.nan_to_num(lo, nan=0.0),
+                np.nan_to_num(hi, nan=1.0),
+                step="post",
+                color=colour,
+                alpha=0.15,
+                linewidth=0,
             )
         censored = curve.table[curve.table["n_censor"] > 0]
         if len(censored):
             top.plot(
-                censored["time"], censored["survival"], linestyle="none", marker="|", markersize=8,
+                censored["time"],
+                censored["survival"],
+                linestyle="none",
+                marker="|",
+                markersize=8,
                 color=colour,
             )
     top.set_xlim(0, ticks[-1])
@@ -136,8 +146,15 @@ def km_figure(
             risk.text(t, row, str(n), ha="center", va="center", fontsize=9, color=colour)
         if n_rows > 1:
             _, y = risk.transData.transform((0, row))
-            fig.text(0.02, fig.transFigure.inverted().transform((0, y))[1], curve.label, ha="left",
-                     va="center", fontsize=8, color=colour)
+            fig.text(
+                0.02,
+                fig.transFigure.inverted().transform((0, y))[1],
+                curve.label,
+                ha="left",
+                va="center",
+                fontsize=8,
+                color=colour,
+            )
     return fig
 
 
@@ -177,7 +194,7 @@ def figure_to_svg(fig: Figure) -> str:
         fig.savefig(buffer, format="svg")
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def save_figure(fig: Figure, path: Path, *, close: bool = False) -> Path:

@@ -1,0 +1,130 @@
+"""The report's figures (Kaplan-Meier overall, by Tokuhashi band, by ``--by``; Barthel and VAS before/after),
+drawn on demand so matplotlib is imported only when a figure is needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from spinemet.analysis.descriptive import TOKUHASHI_BANDS
+from spinemet.report.formatting import format_ci, p_text
+
+__all__ = ["FigureSpec", "figure_specs"]
+
+_BAND = {"0-8": "Tokuhashi 0\u20138", "9-11": "Tokuhashi 9\u201311", "12-15": "Tokuhashi 12\u201315"}
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure: ``key`` (file name), number ("Figure 1"), caption, the report section, and ``draw`` which
+    returns a new matplotlib Figure."""
+
+    key: str
+    number: str
+    caption: str
+    section: str
+    draw: Callable[[], Any]
+    alt: str
+
+
+def _curves(split: Any) -> list[Any]:
+    from spinemet.report.figures import KMCurve
+
+    return [KMCurve(g.label, g.km.table, g.time) for g in split.groups if g.n]
+
+
+def _km(split: Any, annotation: str | None) -> Callable[[], Any]:
+    def draw() -> Any:
+        from spinemet.report.figures import km_figure
+
+        return km_figure(_curves(split), annotation=annotation)
+
+    return draw
+
+
+def _before_after(
+    groups: dict[str, tuple[float, float]], ylabel: str, ylim: tuple[float, float]
+) -> Callable[[], Any]:
+    def draw() -> Any:
+        from spinemet.report.figures import before_after_figure
+
+        return before_after_figure(groups, ylabel=ylabel, ylim=ylim)
+
+    return draw
+
+
+def figure_specs(report: Any) -> Iterator[FigureSpec]:
+    """The figures of ``report`` in the order they appear."""
+    r = report.results
+    s = r.survival
+    ci_name = report.meta["ci_method"]
+    if report.overall.groups:
+        ann = f"Median {format_ci(s.median_months, s.median_ci95, 1)} months (95% CI, {ci_name})"
+        yield FigureSpec(
+            "figure1_km_overall",
+            "Figure 1",
+            f"Kaplan\u2013Meier curve of survival after surgery (n = {report.overall.n_used}). Shaded: "
+            "pointwise 95% "
+            f"confidence band; ticks: censored patients; numbers at risk below. {ann}.",
+            "survival",
+            _km(report.overall, ann),
+            f"Kaplan-Meier survival curve; median survival {format_ci(s.median_months, s.median_ci95, 1)} "
+            "months",
+        )
+    if len(report.by_band.groups) >= 1:
+        lr = report.by_band.logrank
+        ann = f"Log-rank {p_text(lr.p)}" if lr is not None else None
+        yield FigureSpec(
+            "figure2_km_tokuhashi",
+            "Figure 2",
+            "Kaplan\u2013Meier curves of survival by revised Tokuhashi score band, with numbers at risk."
+            + (f" {ann}." if ann else ""),
+            "survival",
+            _km(report.by_band, ann),
+            "Kaplan-Meier survival curves by Tokuhashi band",
+        )
+    bar = {"All patients": (r.barthel.pre_mean, r.barthel.post_mean)}
+    bar |= {
+        _BAND[b]: (r.barthel_by_band[b].pre_mean, r.barthel_by_band[b].post_mean)
+        for b in TOKUHASHI_BANDS
+        if r.barthel_by_band[b].n_pairs
+    }
+    yield FigureSpec(
+        "figure3_barthel",
+        "Figure 3",
+        "Mean Barthel index before and after surgery, all patients and by revised Tokuhashi score band "
+        "(tests in Table 7).",
+        "function",
+        _before_after(bar, "Barthel index (mean)", (0, 100)),
+        "Line chart of mean Barthel index before and after surgery",
+    )
+    vas = {"All patients": (r.vas.pre_mean, r.vas.post_mean)}
+    vas |= {
+        _BAND[b]: (r.vas_by_band[b].pre_mean, r.vas_by_band[b].post_mean)
+        for b in TOKUHASHI_BANDS
+        if r.vas_by_band[b].n_pairs
+    }
+    yield FigureSpec(
+        "figure4_vas",
+        "Figure 4",
+        "Mean visual analogue scale for pain before and after surgery, all patients and by revised Tokuhashi "
+        "score band (tests in Table 7).",
+        "function",
+        _before_after(vas, "VAS for pain (mean)", (0, 10)),
+        "Line chart of mean pain score before and after surgery",
+    )
+    if report.by_variable is not None and report.by_variable.groups:
+        split = report.by_variable
+        lr = split.logrank
+        ann = f"Log-rank {p_text(lr.p)}" if lr is not None else None
+        name = split.variable.replace("_", " ")
+        yield FigureSpec(
+            f"figure5_km_by_{split.variable}",
+            "Figure 5",
+            f"Kaplan\u2013Meier curves of survival by {name}, with numbers at risk."
+            + (f" {ann}." if ann else ""),
+            "by",
+            _km(split, ann),
+            f"Kaplan-Meier survival curves by {name}",
+        )
