@@ -15,11 +15,11 @@ observations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from spinemet.analysis._validate import (
     as_event,
@@ -49,7 +49,7 @@ class RMST:
 def _z(conf_level: float, ci_method: str) -> float:
     if ci_method == "spss" and conf_level == 0.95:
         return 1.96  # SPSS prints estimate +/- 1.96 SE (1.959964 changes the third decimal)
-    return float(norm.ppf(1 - (1 - conf_level) / 2))
+    return NormalDist().inv_cdf(1 - (1 - conf_level) / 2)  # Wichura's AS241, as R's qnorm
 
 
 def _bands(
