@@ -67,10 +67,15 @@ def compute(score: str, t: pd.DataFrame) -> tuple[np.ndarray, Callable[[int], st
     n = len(t)
     fn = _score_function(score)
     comps = _component_frame(score, t)
-    complete = comps.notna().all(axis=1).to_numpy()
     totals = np.full(n, np.nan)
     failures: list[tuple[int, str]] = []
-    if fn is None or not complete.any():
+    if fn is None or n == 0:
+        return totals, lambda i: "", failures
+    factorized = {c: pd.factorize(comps[c], use_na_sentinel=True) for c in _COMPONENTS[score]}
+    complete = np.ones(n, dtype=bool)
+    for codes, _ in factorized.values():
+        complete &= codes >= 0
+    if not complete.any():
         return totals, lambda i: "", failures
     baseline = _BASELINES[score]
     base_total = float(fn(**baseline).total)
@@ -78,14 +83,14 @@ def compute(score: str, t: pd.DataFrame) -> tuple[np.ndarray, Callable[[int], st
     failed = np.zeros(n, dtype=bool)
     points_of: dict[str, dict[Any, float | None]] = {}
     for c in _COMPONENTS[score]:
-        codes, uniques = pd.factorize(comps[c].where(complete), use_na_sentinel=True)
+        codes, uniques = factorized[c]
         delta = np.zeros(len(uniques) + 1)
         points_of[c] = {}
         for k, u in enumerate(uniques):
             try:
                 result = fn(**{**baseline, c: _py(c, u)})
             except InvalidInputError as exc:
-                rows = np.flatnonzero(codes == k)
+                rows = np.flatnonzero((codes == k) & complete)
                 failed[rows] = True
                 failures += [(int(i), f"{score}: cannot be checked: {exc}") for i in rows]
                 continue

@@ -141,7 +141,7 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
     out["site"] = _codes([f"site{k + 1:02d}" for k in range(sites)], site)
 
     # Table 1
-    out["sex"] = np.where(rng.random(n) < 37 / 55, "M", "F").astype(object)
+    out["sex"] = _where(rng.random(n) < 37 / 55, "M", "F")
     out["age"] = np.clip(np.round(rng.normal(66.8, 11.5, n)), 20, 95)
     start = np.datetime64("2010-01-01")
     out["surgery_date"] = (start + rng.integers(0, 7 * 365, n).astype("timedelta64[D]")).astype("M8[ns]")
@@ -195,7 +195,7 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
     }  # fmt: skip
     sins_total = np.zeros(n)
     for name, codes in sins_parts.items():
-        out[name] = codes.astype(object)
+        out[name] = codes if codes.dtype == object else codes.astype(object)
         sins_total += _lookup(dict(SINS_POINTS[name]), codes)
     out["sins"] = sins_total
     out["escc"] = _codes(_ESCC, _pick(rng, n, _ESCC_WEIGHTS))
@@ -258,26 +258,26 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
     # adjuvant therapy (Table 5): radiotherapy rarely for kidney/thyroid (radioresistant)
     resistant = np.isin(primary, ["kidney", "thyroid"])
     out["chemotherapy"] = _where(rng.random(n) < 31 / 55, "yes", "no")
-    out["radiotherapy"] = np.where(rng.random(n) < np.where(resistant, 0.1, 38 / 47), "yes", "no").astype(
-        object
-    )
+    out["radiotherapy"] = _where(rng.random(n) < np.where(resistant, 0.1, 38 / 47), "yes", "no")
     out["bone_modifying_agent"] = _where(rng.random(n) < 39 / 55, "yes", "no")
 
     # discharge: the study's rule (home when Barthel >= 70 or family care)
     family = rng.random(n) < 0.55
     home = (out["barthel_post"] >= 70) | family
-    disc = np.where(home, np.where(rng.random(n) < 0.9, "home", "transfer"),
-                    np.where(rng.random(n) < 0.8, "hospice", "transfer"))  # fmt: skip
-    out["discharge"] = np.where(in_hosp, "in_hospital_death", disc).astype(object)
+    disc = np.where(home, np.where(rng.random(n) < 0.9, 0, 3), np.where(rng.random(n) < 0.8, 1, 3))
+    out["discharge"] = _codes(
+        ("home", "hospice", "in_hospital_death", "transfer"), np.where(in_hosp, 2, disc)
+    )
 
     # extension columns: Tomita, Katagiri, Bauer, NESMS, laboratory values, pathway columns
     growth = np.full(n, "rapid", dtype=object)
     for g, members in _TOMITA_GROWTH.items():
         growth[np.isin(primary, members)] = g
     out["tomita_primary_growth"] = growth
-    out["tomita_visceral"] = np.select(
-        [visceral == "none", visceral == "removable"], ["none", "treatable"], "untreatable"
-    ).astype(object)
+    out["tomita_visceral"] = _codes(
+        ("none", "treatable", "untreatable"),
+        np.select([visceral == "none", visceral == "removable"], [0, 1], 2),
+    )
     solitary = (extra + vert) == 1
     out["tomita_bone_mets"] = _where(solitary, "solitary", "multiple")
     kat = np.full(n, "rapid", dtype=object)
@@ -289,16 +289,18 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
     kat[lung] = np.where(rng.random(int(lung.sum())) < 0.3, "moderate", "rapid")
     kat[np.isin(primary, _KATAGIRI_SLOW)] = "slow"
     out["katagiri_primary_growth"] = kat
-    out["katagiri_visceral"] = np.where(
-        visceral == "none", "none", np.where(rng.random(n) < 0.25, "disseminated", "nodular")
-    ).astype(object)
+    out["katagiri_visceral"] = _codes(
+        ("none", "nodular", "disseminated"),
+        np.where(visceral == "none", 0, np.where(rng.random(n) < 0.25, 2, 1)),
+    )
     out["previous_chemotherapy"] = _where(rng.random(n) < 0.35, "yes", "no")
     out["multiple_skeletal_mets"] = _where(solitary, "no", "yes")
     out["solitary_skeletal_met"] = _where(solitary, "yes", "no")
     collapsed = np.isin(out["sins_collapse"], ["over50", "under50"])
     out["pathologic_fracture"] = _where(collapsed & (rng.random(n) < 0.8), "yes", "no")
-    out["ambulatory"] = np.select([f_pre <= 2, f_pre <= 4], ["non_ambulatory", "dependent"],
-                                  "independent").astype(object)  # fmt: skip
+    out["ambulatory"] = _codes(
+        ("non_ambulatory", "dependent", "independent"), np.select([f_pre <= 2, f_pre <= 4], [0, 1], 2)
+    )
     out["frankel_scale"] = np.full(n, "modified", dtype=object)
     out["crp_mg_dl"] = np.round(np.exp(rng.normal(np.log(0.8), 1.1, n)), 2)
     out["ldh_iu_l"] = np.round(np.exp(rng.normal(np.log(230), 0.35, n)))
@@ -307,18 +309,12 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
     out["calcium_mg_dl"] = np.round(np.clip(rng.normal(9.4, 0.6, n), 7, 13), 1)
     out["bilirubin_mg_dl"] = np.round(np.exp(rng.normal(np.log(0.6), 0.45, n)), 1)
     out["family_care"] = _where(family, "yes", "no")
-    out["en_bloc_candidate"] = np.where((tok >= 12) & solitary & (visceral == "none"), "yes", "no").astype(
-        object
-    )
+    out["en_bloc_candidate"] = _where((tok >= 12) & solitary & (visceral == "none"), "yes", "no")
     out["analgesic_or_rt_responsive"] = _where(rng.random(n) < 0.5, "yes", "no")
     out["reduced_will_to_live"] = _where(rng.random(n) < 0.1, "yes", "no")
     cervical = np.char.startswith(level.astype(str), "C")
-    out["pedicles_confirmable"] = np.where(rng.random(n) < np.where(cervical, 0.5, 0.93), "yes", "no").astype(
-        object
-    )
-    out["intractable_pain"] = np.where(
-        (out["sins_pain"] == "mechanical") & (out["vas_pre"] >= 7), "yes", "no"
-    ).astype(object)
+    out["pedicles_confirmable"] = _where(rng.random(n) < np.where(cervical, 0.5, 0.93), "yes", "no")
+    out["intractable_pain"] = _where((out["sins_pain"] == "mechanical") & (out["vas_pre"] >= 7), "yes", "no")
 
     # missing values, as in real registries (kept consistent with the cross-field rules)
     for name, rate in (("vas_pre", 0.02), ("vas_post", 0.04), ("blood_loss_ml", 0.02),

@@ -145,7 +145,7 @@ def _unique_category(col: Column, value: Any, extra: Sequence[str]) -> tuple[Any
     hint = None
     lower = {v.lower(): v for v in (*col.values, *extra)}
     if text.lower() in lower:
-        hint = f"did you mean {lower[text.lower()]!r}? (codes are case-sensitive)"
+        hint = f"did you mean {lower[text.lower()]!r}? codes are case-sensitive"
     elif col.name == "escc" and text == "1":
         hint = "grade 1 is ambiguous: give 1a, 1b or 1c"
     else:
