@@ -107,7 +107,7 @@ def km_figure(
                 np.nan_to_num(hi, nan=1.0),
                 step="post",
                 color=colour,
-                alpha=0.15,
+                alpha=0.15 if n_rows == 1 else 0.08,
                 linewidth=0,
             )
         censored = curve.table[curve.table["n_censor"] > 0]

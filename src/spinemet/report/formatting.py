@@ -93,11 +93,14 @@ def count_percent(count: int, denominator: int, percent_style: str = "round") ->
 
 
 def format_ci(estimate: Any, ci: Any, decimals: int = 1) -> str:
-    """ "12.0 (2.4–21.5)"; a missing limit prints NA (e.g. a median not reached: "NR")."""
+    """ "12.0 (2.4–21.5)"; with a negative limit "-3.7 (-4.3 to -3.1)" (a dash would read as a minus);
+    a missing estimate (a median the curve never reaches) prints "not reached"."""
     if is_missing(estimate):
         return "not reached"
     lo, hi = ci if ci is not None else (None, None)
-    return f"{number(estimate, decimals)} ({number(lo, decimals)}{DASH}{number(hi, decimals)})"
+    a, b = number(lo, decimals), number(hi, decimals)
+    sep = " to " if a.startswith("-") or b.startswith("-") else DASH
+    return f"{number(estimate, decimals)} ({a}{sep}{b})"
 
 
 def format_p(p: Any) -> str:

@@ -553,7 +553,7 @@ def band_outcome_table(ctx: TableContext) -> ReportTable:
                 (
                     _BAND_LABEL[band],
                     str(b.n),
-                    b.predicted,
+                    b.predicted.replace(">=", "\u2265"),
                     count_percent(b.lived_beyond, known, ctx.percent_style),
                     str(b.not_beyond),
                     str(b.unknown),
