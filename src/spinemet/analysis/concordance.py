@@ -17,10 +17,10 @@ Conventions (identical to R's ``concordance(Surv(time, status) ~ x)``, survival 
   dfbeta_i = ((c_i - d_i) - d * (c_i + d_i + tx_i)) / npair, var(C) = sum(dfbeta_i^2) / 4, where c_i, d_i,
   tx_i count the concordant, discordant and x-tied pairs that involve patient i.
 
-Algorithm: O(n log^2 n) element operations, all vectorised in numpy. Pairs are counted with an offline
-dyadic (Fenwick-style) dominance count: per level of a binary decomposition of the time order one sort of
-the blocks and a fixed-length branch-free binary search per query, so n = 10^6 takes a few seconds and
-O(n) memory. Not done: R's ``timefix`` (``aeqSurv``) merging of
+Algorithm: O(n log n), all vectorised in numpy, O(n) memory. After one sort by time, each count
+"patients earlier in time order with a lower score" is a prefix rank query answered for all patients at
+once with a wavelet matrix over the bits of the score ranks (one stable partition and one cumulative sum
+per bit level). Not done: R's ``timefix`` (``aeqSurv``) merging of
 times that differ only by floating-point noise; times are compared exactly.
 """
 
@@ -98,46 +98,39 @@ def _prefix_count_below(b: NDArray[np.int64], n_values: int, a: NDArray[np.int64
                         bound: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """For each query q: (#{p < a[q] : b[p] < bound[q]}, #{p < a[q] : b[p] <= bound[q]}).
 
-    ``b`` holds integer values in [0, n_values) indexed by position p = 0..len(b)-1. The prefix [0, a) is
-    split into dyadic blocks (bit k of a set -> block (a >> k) - 1 of size 2^k, as in a Fenwick tree).
-    Per level all blocks are sorted at once (key block * M + b, one ``np.sort``), and every query does a
-    branch-free binary search of fixed length k + 1 inside its block, vectorised over the queries.
+    ``b`` holds integer values in [0, n_values) indexed by position p = 0..len(b)-1. A wavelet matrix over
+    the bits of ``b`` (most significant first) answers every query with two prefix-count look-ups per bit
+    level; each level is built (stable partition by the bit, cumulative count of zeros) and queried in
+    O(n) vectorised numpy, level by level, so nothing but the current level is kept in memory.
     """
     n = b.shape[0]
-    below = np.zeros(a.shape[0], dtype=np.int64)
-    upto = np.zeros(a.shape[0], dtype=np.int64)
-    if n == 0 or a.shape[0] == 0:
+    q = a.shape[0]
+    below = np.zeros(q, dtype=np.int64)
+    upto = np.zeros(q, dtype=np.int64)
+    if n == 0 or q == 0:
         return below, upto
-    m = np.int64(n_values + 2)
-    levels = max(1, int(n - 1).bit_length())
-    size = 1 << levels
-    current = np.full(size, n_values + 1, dtype=np.int64)  # padding never counted (bounds <= n_values)
-    current[:n] = b
-    idx = np.arange(size, dtype=np.int64)
-    b_lo = bound
-    b_hi = bound + 1
-    for k in range(levels + 1):
-        if k > 0:
-            keys = (idx >> k) * m + current
-            keys.sort()
-            current = keys - (idx >> k) * m
-        sel = np.flatnonzero((a >> k) & 1)
-        if sel.size == 0:
-            continue
-        start = ((a[sel] >> k) - 1) << k
-        lo_bound = b_lo[sel]
-        hi_bound = b_hi[sel]
-        pos_lo = np.zeros(sel.size, dtype=np.int64)
-        pos_hi = np.zeros(sel.size, dtype=np.int64)
-        step = (1 << k) >> 1
-        while step:
-            pos_lo += step * (current[start + pos_lo + (step - 1)] < lo_bound)
-            pos_hi += step * (current[start + pos_hi + (step - 1)] < hi_bound)
-            step >>= 1
-        pos_lo += current[start + pos_lo] < lo_bound
-        pos_hi += current[start + pos_hi] < hi_bound
-        below[sel] += pos_lo
-        upto[sel] += pos_hi
+    levels = max(1, int(n_values).bit_length())  # bound + 1 <= n_values < 2^levels
+    idx_t = np.int32 if n < 2**31 - 1 else np.int64  # narrower indices: less memory traffic
+    cur = b.astype(idx_t, copy=True)
+    state = [  # (bound, result, range start, range end)
+        (bound.astype(idx_t), below, np.zeros(q, dtype=idx_t), a.astype(idx_t, copy=True)),
+        ((bound + 1).astype(idx_t), upto, np.zeros(q, dtype=idx_t), a.astype(idx_t, copy=True)),
+    ]
+    zeros = np.empty(n + 1, dtype=idx_t)
+    zeros[0] = 0
+    for level in range(levels - 1, -1, -1):
+        bit = ((cur >> level) & 1).astype(bool)
+        np.cumsum(~bit, out=zeros[1:], dtype=idx_t)
+        n_zero = zeros[n]
+        for bnd, res, start, end in state:
+            one = ((bnd >> level) & 1).astype(bool)
+            zs = zeros[start]
+            ze = zeros[end]
+            # values with bit 0 here (and equal higher bits) are below a bound whose bit is 1
+            res += np.where(one, ze - zs, 0)
+            np.copyto(start, np.where(one, n_zero + start - zs, zs))
+            np.copyto(end, np.where(one, n_zero + end - ze, ze))
+        cur = np.concatenate((cur[~bit], cur[bit]))
     return below, upto
 
 
