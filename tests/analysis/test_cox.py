@@ -193,3 +193,31 @@ def test_unknown_level_in_predict() -> None:
     new = d.head(2).assign(celltype=["squamous", "oat"])
     with pytest.raises(InvalidInputError, match="celltype: got 'oat'"):
         res.predict_lp(new)
+
+
+# ------------------------------------------------------------------------------------- invariances
+
+
+def test_shift_scale_and_row_order_invariance() -> None:
+    """Partial likelihood facts (R gives the same): shifting a covariate leaves beta unchanged, scaling it
+    by c divides beta by c, and row order does not matter. Base fit: R's
+    coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung) (fixture cox_lung_efron)."""
+    ref = _load("lung_efron")
+    d = _frame("lung")
+    shifted = d.assign(age=d["age"] + 1000.0, sex=d["sex"] * 10.0)
+    res = cox(shifted.sample(frac=1.0, random_state=3), "time", "dead", ["age", "sex", "ph.ecog"])
+    assert res.summary.loc["age", "coef"] == pytest.approx(ref["coefficients"]["age"]["coef"], rel=1e-8)
+    assert res.summary.loc["sex", "coef"] == pytest.approx(ref["coefficients"]["sex"]["coef"] / 10, rel=1e-8)
+    assert res.summary.loc["ph.ecog", "se"] == pytest.approx(ref["coefficients"]["ph.ecog"]["se"], rel=1e-8)
+    assert res.loglik[1] == pytest.approx(ref["loglik"][1], rel=1e-12)
+
+
+def test_boolean_event_and_unused_category() -> None:
+    """R: coxph(Surv(time, status) ~ trt + karno + celltype + age, data = veteran) with celltype levels
+    squamous, smallcell, adeno, large; an unused extra category and a boolean event give the same fit."""
+    ref = _load("veteran_efron")
+    d = _frame("veteran")
+    d["celltype"] = d["celltype"].cat.add_categories(["mesothelioma"])
+    d["status"] = d["status"].astype(bool)
+    res = cox(d, "time", "status", ["trt", "karno", "celltype", "age"])
+    _check(res, ref)
