@@ -118,7 +118,7 @@ def time_dependent_auc(
     t = _as_float("time", time)
     e = _as_float("event", event)
     m = _as_float("marker", marker)
-    tau = np.atleast_1d(_as_float("times", np.atleast_1d(np.asarray(times, dtype=object))))
+    tau = _as_float("times", np.atleast_1d(np.asarray(times, dtype=object)))
     if not (t.shape == e.shape == m.shape):
         raise InvalidInputError("time/event/marker", f"lengths {t.shape[0]}, {e.shape[0]}, {m.shape[0]}",
                                 "arrays of equal length")
