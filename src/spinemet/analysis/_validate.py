@@ -30,6 +30,11 @@ def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalar -> Python scalar, so messages read ``got 2`` rather than ``got np.int64(2)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _one_dim(values: Any, name: str) -> np.ndarray:
     if isinstance(values, pd.Series | pd.Index):
         values = values.to_numpy()
@@ -54,7 +59,7 @@ def as_time(values: Any, name: str = "time") -> np.ndarray:
             numeric = pd.to_numeric(series, errors="coerce")
             idx = _first_bad((numeric.isna() & series.notna()).to_numpy())
             raise InvalidInputError(
-                name, arr[idx], "finite numbers >= 0", f"first bad value at index {idx}"
+                name, _plain(arr[idx]), "finite numbers >= 0", f"first bad value at index {idx}"
             ) from None
     arr = np.asarray(arr, dtype=np.float64)
     lo, hi = arr.min(), arr.max()
@@ -89,7 +94,9 @@ def as_event(values: Any, name: str = "event") -> np.ndarray:
                 bad[i] = True
     if bad.any():
         idx = _first_bad(bad)
-        raise InvalidInputError(name, arr[idx], "0/1 or False/True", f"first bad value at index {idx}")
+        raise InvalidInputError(
+            name, _plain(arr[idx]), "0/1 or False/True", f"first bad value at index {idx}"
+        )
     return fl
 
 
@@ -131,7 +138,9 @@ def as_group(values: Any, name: str = "group") -> tuple[np.ndarray, np.ndarray]:
     missing = pd.isna(arr)
     if np.any(missing):
         idx = _first_bad(np.asarray(missing))
-        raise InvalidInputError(name, arr[idx], "non-missing group labels", f"first missing at index {idx}")
+        raise InvalidInputError(
+            name, _plain(arr[idx]), "non-missing group labels", f"first missing at index {idx}"
+        )
     codes, uniques = pd.factorize(arr, sort=True)
     return codes.astype(np.intp, copy=False), np.asarray(uniques)
 

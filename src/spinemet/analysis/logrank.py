@@ -13,8 +13,9 @@
 For group j at each distinct event time t with d events among n at risk (n_j in group j), weight w(t):
 O_j = sum w d_j, E_j = sum w d n_j / n, V_jk = sum w^2 d (n - d) / (n - 1) * n_j/n (delta_jk - n_k/n) (for
 n > 1); chi2 = (O - E)' V^- (O - E) over the groups with E > 0, dropping the first, df = groups - 1.
-Censorings at t are still at risk at t. The core is vectorised: one argsort of the times, ``bincount`` over
-(time, group) cells and cumulative sums (no Python loop over observations).
+Censorings at t are still at risk at t. The core is vectorised: ``bincount`` over (time, group) cells on
+integer keys (times on a decimal grid) or after one argsort, and cumulative sums (no Python loop over
+observations).
 """
 
 from __future__ import annotations
@@ -299,7 +300,7 @@ def logrank_trend(
 
     ``scores``: one number per group in sorted label order, or a mapping label -> score; default 1..k.
     Statistic: U = sum_j s_j (O_j - E_j), chi2 = U^2 / (s' V s), 1 df, with O, E, V from
-    ``survdiff(..., rho=rho)`` (Collett 2015, sec. 2.6.4). Reference computed by hand in R from survdiff.
+    ``survdiff(..., rho=rho)`` (Collett 2015, ch. 2, test for trend). Reference computed in R from survdiff.
     """
     r = _check_rho(rho)
     t, e, codes, labels = _inputs(time, event, group)

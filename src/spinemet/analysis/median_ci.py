@@ -9,7 +9,7 @@
   with ``S(t) <= 1 - p``; SE = Greenwood SE of S there divided by the density estimate
   ``f = (S(u) - S(l)) / (l - u)``, ``u`` = the last event time with ``S >= 1 - p + 0.05``, ``l`` = the first
   event time with ``S <= 1 - p - 0.05`` (Collett, Modelling Survival Data in Medical Research, 3rd ed.
-  2015, sec. 2.4, eqs. for se{t(p)}; Klein & Moeschberger 2003, practical notes to sec. 4.5); CI =
+  2015, secs 2.4-2.5, se{t(p)}; Klein & Moeschberger 2003, practical notes to sec. 4.5); CI =
   estimate +/- 1.96 SE. Reproduces SPSS 31 (Windows) and SPSS for macOS output to ~1e-12 (reference
   data in ``/work/shared/reference/spss-km``, test in ``tests/analysis/test_spss_median.py``).
 """
