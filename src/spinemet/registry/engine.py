@@ -51,6 +51,7 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
         for pragma in _SQLITE_PRAGMAS:
             cursor.execute(pragma)
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB page cache: large imports spill less
     finally:
         cursor.close()
 

@@ -91,6 +91,7 @@ class PatientValue(Base):
             " + CASE WHEN value_date IS NULL THEN 0 ELSE 1 END) = 1",
             name="one_value",
         ),
+        {"sqlite_with_rowid": False},  # one B-tree keyed by (patient, column): faster bulk loads
     )
 
     patient_pk: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)

@@ -19,7 +19,7 @@ from spinemet.registry.audit import Change, WriteContext, record_json, write_aud
 from spinemet.registry.bulk import bulk_insert
 from spinemet.registry.errors import RegistryError
 from spinemet.registry.models import Patient, PatientValue, Site
-from spinemet.registry.values import StoredValue, format_value, from_cell
+from spinemet.registry.values import StoredValue, column_values, format_value
 
 __all__ = ["ID_COLUMN", "SITE_COLUMN", "StoreResult", "ensure_sites", "store_frame"]
 
@@ -77,26 +77,35 @@ def ensure_sites(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
     return known
 
 
-def _patient_records(frame: pd.DataFrame) -> list[tuple[str, str | None, dict[str, StoredValue | None]]]:
+@dataclass
+class _Columns:
+    """The frame column by column: ids, site codes and the stored triple of every value cell."""
+
+    ids: list[str]
+    sites: list[str | None]
+    values: dict[str, list[StoredValue | None]]
+
+
+def _frame_columns(frame: pd.DataFrame) -> _Columns:
     if ID_COLUMN not in frame.columns:
         raise RegistryError(f"{ID_COLUMN}: column missing; allowed: a frame with a {ID_COLUMN} column")
-    value_columns = [c for c in frame.columns if c not in (ID_COLUMN, SITE_COLUMN)]
-    has_site = SITE_COLUMN in frame.columns
-    records = []
+    ids: list[str] = []
     seen: set[str] = set()
-    for position, row in enumerate(frame.itertuples(index=False, name=None)):
-        cells = dict(zip(frame.columns, row, strict=True))
-        pid_cell = from_cell(cells[ID_COLUMN])
-        if pid_cell is None:
+    for position, cell in enumerate(column_values(frame[ID_COLUMN])):
+        if cell is None:
             raise RegistryError(f"{ID_COLUMN}: got a missing value in frame row {position}; allowed: text")
-        pid = format_value(pid_cell)
+        pid = format_value(cell)
         assert pid is not None
         if pid in seen:
             raise RegistryError(f"{ID_COLUMN}: got {pid!r} twice; allowed: unique ids")
         seen.add(pid)
-        site = format_value(from_cell(cells[SITE_COLUMN])) if has_site else None
-        records.append((pid, site, {c: from_cell(cells[c]) for c in value_columns}))
-    return records
+        ids.append(pid)
+    if SITE_COLUMN in frame.columns:
+        sites = [format_value(v) for v in column_values(frame[SITE_COLUMN])]
+    else:
+        sites = [None] * len(ids)
+    values = {str(c): column_values(frame[c]) for c in frame.columns if c not in (ID_COLUMN, SITE_COLUMN)}
+    return _Columns(ids, sites, values)
 
 
 def store_frame(
@@ -114,19 +123,19 @@ def store_frame(
         ctx: who writes and why, copied to every audit row.
         progress: called with (patients done, patients total) after each chunk.
     """
-    records = _patient_records(frame)
+    cols = _frame_columns(frame)
     has_site = SITE_COLUMN in frame.columns
-    site_ids = ensure_sites(conn, (s for _, s, _ in records if s)) if has_site else {}
+    site_ids = ensure_sites(conn, (s for s in cols.sites if s)) if has_site else {}
     site_codes: dict[int, str] = (
         {sid: code for sid, code in conn.execute(select(Site.id, Site.code))} if has_site else {}
     )
     patient = Patient.__table__
     value = PatientValue.__table__
     result = StoreResult()
-    total = len(records)
-    done = 0
-    for part in _chunks(records, CHUNK):
-        ids = [pid for pid, _, _ in part]
+    total = len(cols.ids)
+    for start in range(0, total, CHUNK):
+        positions = range(start, min(start + CHUNK, total))
+        ids = [cols.ids[i] for i in positions]
         existing = {
             pid: (pk, site_id)
             for pk, pid, site_id in conn.execute(
@@ -150,65 +159,72 @@ def store_frame(
                 old_values.setdefault(pk, {})[column] = (num, text, date)
 
         changes: list[Change] = []
-        new_patients = [(pid, site, vals) for pid, site, vals in part if pid not in existing]
-        if new_patients:
+        new_positions = [i for i in positions if cols.ids[i] not in existing]
+        if new_positions:
             bulk_insert(
                 conn,
                 patient,
                 [
-                    {
-                        "patient_id": pid,
-                        "site_id": site_ids.get(site) if site else None,
-                        "created_at": ctx.at,
-                        "updated_at": ctx.at,
-                    }
-                    for pid, site, _ in new_patients
+                    (cols.ids[i], site_ids.get(cols.sites[i]) if cols.sites[i] else None, ctx.at, ctx.at)
+                    for i in new_positions
                 ],
+                columns=("patient_id", "site_id", "created_at", "updated_at"),
             )
-            new_pks = {
-                pid: pk
-                for pk, pid in conn.execute(
-                    select(patient.c.id, patient.c.patient_id).where(
-                        patient.c.patient_id.in_([p for p, _, _ in new_patients])
+            new_pks = dict(
+                conn.execute(
+                    select(patient.c.patient_id, patient.c.id).where(
+                        patient.c.patient_id.in_([cols.ids[i] for i in new_positions])
                     )
-                )
+                ).all()
+            )
+            shown: dict[int, dict[str, str | None]] = {
+                i: ({SITE_COLUMN: cols.sites[i]} if cols.sites[i] else {}) for i in new_positions
             }
-            value_rows = []
-            for pid, site, vals in new_patients:
-                shown: dict[str, str | None] = {SITE_COLUMN: site} if site else {}
-                for column, stored in vals.items():
+            value_rows: list[tuple[Any, ...]] = []
+            columns = list(cols.values.items())
+            for i in new_positions:  # patient by patient: rows arrive in primary-key order
+                pk = new_pks[cols.ids[i]]
+                record = shown[i]
+                for column, cells in columns:
+                    stored = cells[i]
                     if stored is not None:
-                        value_rows.append(_value_row(new_pks[pid], column, stored))
-                        shown[column] = format_value(stored)
-                changes.append(Change("insert", "patient", pid, None, None, record_json(shown)))
-            bulk_insert(conn, value, value_rows)
-            result.inserted += len(new_patients)
+                        value_rows.append((pk, column, *stored))
+                        record[column] = format_value(stored)
+            bulk_insert(conn, value, value_rows, columns=_VALUE_COLUMNS)
+            changes.extend(
+                Change("insert", "patient", cols.ids[i], None, None, record_json(shown[i]))
+                for i in new_positions
+            )
+            result.inserted += len(new_positions)
 
-        inserts: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         deletes: list[dict[str, Any]] = []
         site_updates: list[dict[str, Any]] = []
         touched: list[int] = []
-        for pid, site, vals in part:
+        for i in positions:
+            pid = cols.ids[i]
             if pid not in existing:
                 continue
             pk, old_site_id = existing[pid]
             before = old_values.get(pk, {})
             n_changes = 0
             if has_site:
+                site = cols.sites[i]
                 old_site = site_codes.get(old_site_id) if old_site_id is not None else None
                 if old_site != site:
                     site_updates.append({"pk": pk, "new_site": site_ids.get(site) if site else None})
                     changes.append(Change("update", "patient", pid, SITE_COLUMN, old_site, site))
                     n_changes += 1
-            for column, stored in vals.items():
+            for column, cells in cols.values.items():
+                stored = cells[i]
                 old = before.get(column)
                 if old == stored:
                     continue
                 if stored is None:
                     deletes.append({"pk": pk, "col": column})
                 elif old is None:
-                    inserts.append(_value_row(pk, column, stored))
+                    inserts.append((pk, column, *stored))
                 else:
                     updates.append(
                         {"pk": pk, "col": column, "num": stored[0], "txt": stored[1], "dat": stored[2]}
@@ -237,7 +253,7 @@ def store_frame(
                 .values(value_num=bindparam("num"), value_text=bindparam("txt"), value_date=bindparam("dat")),
                 updates,
             )
-        bulk_insert(conn, value, inserts)
+        bulk_insert(conn, value, inserts, columns=_VALUE_COLUMNS)
         if site_updates:
             conn.execute(
                 update(patient).where(patient.c.id == bindparam("pk")).values(site_id=bindparam("new_site")),
@@ -246,17 +262,9 @@ def store_frame(
         if touched:
             conn.execute(update(patient).where(patient.c.id.in_(touched)).values(updated_at=ctx.at))
         result.audit_rows += write_audit(conn, ctx, changes)
-        done += len(part)
         if progress is not None:
-            progress(done, total)
+            progress(positions.stop, total)
     return result
 
 
-def _value_row(pk: int, column: str, stored: StoredValue) -> dict[str, Any]:
-    return {
-        "patient_pk": pk,
-        "column": column,
-        "value_num": stored[0],
-        "value_text": stored[1],
-        "value_date": stored[2],
-    }
+_VALUE_COLUMNS = ("patient_pk", "column", "value_num", "value_text", "value_date")

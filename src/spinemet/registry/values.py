@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["StoredValue", "format_value", "from_cell", "to_cell"]
+__all__ = ["StoredValue", "column_values", "format_value", "from_cell", "to_cell"]
 
 StoredValue = tuple[float | None, str | None, dt.date | None]
 
@@ -62,3 +62,15 @@ def format_value(stored: StoredValue | None) -> str | None:
         return text
     assert date is not None
     return date.isoformat()
+
+
+def column_values(series: pd.Series) -> list[StoredValue | None]:
+    """:func:`from_cell` for a whole column, vectorised for float and datetime columns."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        array = series.to_numpy(dtype="float64")
+        return [None if x != x else (x, None, None) for x in array.tolist()]
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        missing = series.isna().to_numpy()
+        dates = series.dt.date.tolist()
+        return [None if m else (None, None, d) for m, d in zip(missing, dates, strict=True)]
+    return [from_cell(v) for v in series.tolist()]

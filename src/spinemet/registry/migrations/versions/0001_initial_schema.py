@@ -121,6 +121,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("patient_pk", "column", name=op.f("pk_patient_value")),
+        sqlite_with_rowid=False,
     )
     # ### end Alembic commands ###
     _create_audit_triggers()
