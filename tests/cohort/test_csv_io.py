@@ -138,3 +138,17 @@ def test_typed_frame_dtypes(tmp_path):
     assert frame["escc"].tolist()[0] == "2" and isinstance(frame["escc"].iat[0], str)
     assert frame["sex"].dtype == object
     assert all(v != v for v in frame["complications"])  # empty = none = NaN
+
+
+def test_form_feed_and_line_separator_inside_cells_are_not_line_ends(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("patient_id,site,kps\nP1,North\x0cWing,60\nP2,A\u2028B,75\n", encoding="utf-8")
+    (err,) = validate_file(path).errors
+    assert (err.row, err.column) == (3, "kps")
+
+
+def test_classic_mac_line_ends(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"patient_id,kps\rP1,60\rP2,75\r")
+    (err,) = validate_file(path).errors
+    assert (err.row, err.column, err.value) == (3, "kps", "75")

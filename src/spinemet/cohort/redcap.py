@@ -113,7 +113,7 @@ def read_redcap_raw(path: str | os.PathLike[str], data_dictionary: str | os.Path
     fields = read_data_dictionary(data_dictionary)
     by_name = {f.name: f for f in fields}
     raw = read_csv_raw(path)
-    frame = raw.frame
+    frame = raw.frame.astype(object)
     notes = list(raw.notes)
     forms = {f.form for f in fields if f.form}
     system = [c for c in frame.columns

@@ -245,6 +245,8 @@ def _parse_numeric_fast(col: Column, series: pd.Series) -> _Parsed:
 
 
 def _parse_text(series: pd.Series) -> _Parsed:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
     if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         s = series.astype(object).str.strip()
     else:
