@@ -140,8 +140,9 @@ def _risk_event_table(
     count = np.bincount(cell, minlength=nt * k).reshape(nt, k)
     events = np.bincount(cell[is_event], minlength=nt * k).reshape(nt, k)
     risk = np.cumsum(count[::-1], axis=0)[::-1]
-    rows = events @ np.ones(k, dtype=events.dtype) > 0  # matrix-vector: faster than .any(axis=1)
-    return risk[rows].astype(np.float64), events[rows].astype(np.float64)
+    rows = np.flatnonzero(events @ np.ones(k, dtype=events.dtype))  # matrix-vector: faster than any(axis=1)
+    # np.take on row indices: several times faster than boolean row selection on 2-D arrays
+    return np.take(risk, rows, axis=0).astype(np.float64), np.take(events, rows, axis=0).astype(np.float64)
 
 
 def _oev(
@@ -162,14 +163,12 @@ def _oev(
             w = np.concatenate(([1.0], km[:-1])) ** rho  # pooled KM just before t
     else:  # gehan
         w = n.copy()
-    frac = risk_g / n[:, None]
     observed = w @ events
-    expected = (w * d) @ frac
+    expected = (w * d / n) @ risk_g
     with np.errstate(divide="ignore", invalid="ignore"):
         kt = np.where(n > 1, w * w * d * (n - d) / (n * (n - 1)), 0.0)
     # V = sum_t kt * (diag(n_j) - n_j n_k / n)
-    weighted_risk = kt[:, None] * risk_g
-    variance = np.diag(weighted_risk.sum(axis=0)) - weighted_risk.T @ frac
+    variance = np.diag(kt @ risk_g) - risk_g.T @ (risk_g * (kt / n)[:, None])
     return observed, expected, variance
 
 
@@ -279,7 +278,7 @@ def pairwise_logrank(
     risk, events = _risk_event_table(t, e, codes, labels.size)
     for a, b in combinations(range(labels.size), 2):
         pair = [a, b]
-        at = events[:, pair].any(axis=1)  # event times of this pair only
+        at = np.flatnonzero(events[:, a] + events[:, b])  # event times of this pair only
         o, ex, v = _oev(risk[at][:, pair], events[at][:, pair], "fh", r)
         stat, _df, p = _chi2(o, ex, v)
         rows.append((labels[a], labels[b], stat, p))
