@@ -128,14 +128,14 @@ def test_backup_restore_followup_audit(backend: str, db_factory, tmp_path: Path)
     assert _counts(dst) == _counts(src)
 
 
-def test_db_commands_and_env_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'env.sqlite'}"
-    monkeypatch.setenv("SPINEMET_DATABASE_URL", url)
+def test_db_commands_and_env_url(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv("SPINEMET_DATABASE_URL", db_url)
     assert "none (empty database)" in run("db", "current").output
     up = run("db", "upgrade")
     assert up.exit_code == 0 and "schema at revision 0001" in up.output
     assert "current: 0001" in run("db", "current").output
-    assert (tmp_path / "env.sqlite").exists()
+    assert run("import", str(demo_path()), "--reason", "load").exit_code == 0
+    assert _counts(db_url)["patient"] == 55
 
 
 def test_default_database_is_spinemet_sqlite_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

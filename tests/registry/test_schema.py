@@ -88,3 +88,15 @@ def test_foreign_keys_enforced(engine) -> None:
         conn.execute(
             text("INSERT INTO patient_value (patient_pk, \"column\", value_num) VALUES (999, 'age', 1)")
         )
+
+
+def test_unreachable_postgres_skips_locally_but_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.registry import conftest
+
+    monkeypatch.setattr(conftest, "_pg_unavailable", lambda: "PostgreSQL unreachable (test)")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="unreachable"):
+        conftest._require_pg()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the PostgreSQL tests"):
+        conftest._require_pg()

@@ -143,7 +143,7 @@ def import_cmd(
         for p in exc.problems:
             _err.print(f"  {_problem_line(p)}", highlight=False, markup=False)
         raise typer.Exit(1) from None
-    except _registry_errors() as exc:
+    except (*_registry_errors(), ValueError) as exc:  # e.g. a file whose format cannot be told
         raise _fail(str(exc)) from None
     for p in result.warnings:
         _err.print(f"  warning: {p}", highlight=False, markup=False)
