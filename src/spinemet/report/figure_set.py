@@ -18,7 +18,8 @@ _BAND = {"0-8": "Tokuhashi 0\u20138", "9-11": "Tokuhashi 9\u201311", "12-15": "T
 @dataclass(frozen=True)
 class FigureSpec:
     """One figure: ``key`` (file name), number ("Figure 1"), caption, the report section, and ``draw`` which
-    returns a new matplotlib Figure."""
+    returns a new matplotlib Figure (print files, Word); ``inline`` returns the light SVG of the HTML report
+    (``spinemet.report.svg``)."""
 
     key: str
     number: str
@@ -26,6 +27,7 @@ class FigureSpec:
     section: str
     draw: Callable[[], Any]
     alt: str
+    inline: Callable[[], str]
 
 
 def _curves(split: Any) -> list[Any]:
@@ -41,6 +43,27 @@ def _km(split: Any, annotation: str | None) -> Callable[[], Any]:
         return km_figure(_curves(split), annotation=annotation)
 
     return draw
+
+
+def _km_inline(split: Any, annotation: str | None, label: str) -> Callable[[], str]:
+    def svg() -> str:
+        from spinemet.report.svg import km_svg
+
+        curves = [(g.label, g.km.table, g.time) for g in split.groups if g.n]
+        return km_svg(curves, split.risk_times(), annotation=annotation, label=label)
+
+    return svg
+
+
+def _before_after_inline(
+    groups: dict[str, tuple[float, float]], ylabel: str, ylim: tuple[float, float], label: str
+) -> Callable[[], str]:
+    def svg() -> str:
+        from spinemet.report.svg import before_after_svg
+
+        return before_after_svg(groups, ylabel=ylabel, ylim=ylim, label=label)
+
+    return svg
 
 
 def _before_after(
@@ -60,65 +83,62 @@ def figure_specs(report: Any) -> Iterator[FigureSpec]:
     s = r.survival
     ci_name = report.meta["ci_method"]
     if report.overall.groups:
-        ann = f"Median {format_ci(s.median_months, s.median_ci95, 1)} months (95% CI, {ci_name})"
+        median = format_ci(s.median_months, s.median_ci95, 1)
+        ann = f"Median {median} months (95% CI, {ci_name})"
+        alt = f"Kaplan-Meier survival curve; median survival {median} months"
         yield FigureSpec(
             "figure1_km_overall",
             "Figure 1",
             f"Kaplan\u2013Meier curve of survival after surgery (n = {report.overall.n_used}). Shaded: "
-            "pointwise 95% "
-            f"confidence band; ticks: censored patients; numbers at risk below. {ann}.",
+            f"pointwise 95% confidence band; ticks: censored patients; numbers at risk below. {ann}.",
             "survival",
             _km(report.overall, ann),
-            f"Kaplan-Meier survival curve; median survival {format_ci(s.median_months, s.median_ci95, 1)} "
-            "months",
+            alt,
+            _km_inline(report.overall, ann, alt),
         )
-    if len(report.by_band.groups) >= 1:
+    if report.by_band.groups:
         lr = report.by_band.logrank
         ann = f"Log-rank {p_text(lr.p)}" if lr is not None else None
+        alt = "Kaplan-Meier survival curves by Tokuhashi band"
         yield FigureSpec(
             "figure2_km_tokuhashi",
             "Figure 2",
-            "Kaplan\u2013Meier curves of survival by revised Tokuhashi score band, with numbers at risk."
-            + (f" {ann}." if ann else ""),
+            "Kaplan\u2013Meier curves of survival by revised Tokuhashi score band (lightly shaded: pointwise "
+            "95% confidence bands), with numbers at risk." + (f" {ann}." if ann else ""),
             "survival",
             _km(report.by_band, ann),
-            "Kaplan-Meier survival curves by Tokuhashi band",
+            alt,
+            _km_inline(report.by_band, ann, alt),
         )
-    bar = {"All patients": (r.barthel.pre_mean, r.barthel.post_mean)}
-    bar |= {
-        _BAND[b]: (r.barthel_by_band[b].pre_mean, r.barthel_by_band[b].post_mean)
-        for b in TOKUHASHI_BANDS
-        if r.barthel_by_band[b].n_pairs
-    }
-    yield FigureSpec(
-        "figure3_barthel",
-        "Figure 3",
-        "Mean Barthel index before and after surgery, all patients and by revised Tokuhashi score band "
-        "(tests in Table 7).",
-        "function",
-        _before_after(bar, "Barthel index (mean)", (0, 100)),
-        "Line chart of mean Barthel index before and after surgery",
-    )
-    vas = {"All patients": (r.vas.pre_mean, r.vas.post_mean)}
-    vas |= {
-        _BAND[b]: (r.vas_by_band[b].pre_mean, r.vas_by_band[b].post_mean)
-        for b in TOKUHASHI_BANDS
-        if r.vas_by_band[b].n_pairs
-    }
-    yield FigureSpec(
-        "figure4_vas",
-        "Figure 4",
-        "Mean visual analogue scale for pain before and after surgery, all patients and by revised Tokuhashi "
-        "score band (tests in Table 7).",
-        "function",
-        _before_after(vas, "VAS for pain (mean)", (0, 10)),
-        "Line chart of mean pain score before and after surgery",
-    )
+    for key, number, name, overall, by_band, ylabel, ylim in (
+        ("figure3_barthel", "Figure 3", "Barthel index", r.barthel, r.barthel_by_band, "Barthel index (mean)",
+         (0.0, 100.0)),
+        ("figure4_vas", "Figure 4", "visual analogue scale for pain", r.vas, r.vas_by_band,
+         "VAS for pain (mean)", (0.0, 10.0)),
+    ):  # fmt: skip
+        groups = {"All patients": (overall.pre_mean, overall.post_mean)}
+        groups |= {
+            _BAND[b]: (by_band[b].pre_mean, by_band[b].post_mean)
+            for b in TOKUHASHI_BANDS
+            if by_band[b].n_pairs
+        }
+        alt = f"Line chart of the mean {name} before and after surgery"
+        yield FigureSpec(
+            key,
+            number,
+            f"Mean {name} before and after surgery, all patients and by revised Tokuhashi score band (tests "
+            "in Table 7).",
+            "function",
+            _before_after(groups, ylabel, ylim),
+            alt,
+            _before_after_inline(groups, ylabel, ylim, alt),
+        )
     if report.by_variable is not None and report.by_variable.groups:
         split = report.by_variable
         lr = split.logrank
         ann = f"Log-rank {p_text(lr.p)}" if lr is not None else None
         name = split.variable.replace("_", " ")
+        alt = f"Kaplan-Meier survival curves by {name}"
         yield FigureSpec(
             f"figure5_km_by_{split.variable}",
             "Figure 5",
@@ -126,5 +146,6 @@ def figure_specs(report: Any) -> Iterator[FigureSpec]:
             + (f" {ann}." if ann else ""),
             "by",
             _km(split, ann),
-            f"Kaplan-Meier survival curves by {name}",
+            alt,
+            _km_inline(split, ann, alt),
         )

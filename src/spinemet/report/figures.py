@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from spinemet.report.km_axis import numbers_at_risk, tick_times
+
 __all__ = [
     "PRINT_DPI",
     "KMCurve",
@@ -52,25 +54,11 @@ class KMCurve:
     time: np.ndarray
 
 
-def numbers_at_risk(time: np.ndarray, at: Sequence[float]) -> list[int]:
-    """Patients still at risk (follow-up time >= t) at each time in ``at``, as printed under KM plots."""
-    sorted_time = np.sort(np.asarray(time, dtype=float))
-    return [int(sorted_time.size - np.searchsorted(sorted_time, t, side="left")) for t in at]
-
-
 def _step_arrays(table: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     """Right-continuous step coordinates starting at (0, 1)."""
     t = np.concatenate([[0.0], table["time"].to_numpy(dtype=float)])
     y = np.concatenate([[1.0], table[column].to_numpy(dtype=float)])
     return t, y
-
-
-def tick_times(max_time: float) -> np.ndarray:
-    """Round tick positions (months): every 6 up to 3 years, then every 12, then coarser."""
-    for step in (3, 6, 12, 24, 60, 120):
-        if max_time / step <= 8:
-            break
-    return np.arange(0.0, max_time + step * 0.5, step)
 
 
 def km_figure(

@@ -55,7 +55,7 @@ def svg_for_html(svg: str, *, title: str, key: str) -> str:
 
 
 def _risk_table(split: Any) -> dict[str, Any]:
-    from spinemet.report.figures import numbers_at_risk
+    from spinemet.report.km_axis import numbers_at_risk
 
     times = split.risk_times()
     return {
@@ -70,19 +70,18 @@ def render_html(
     figure_svgs: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> str:
-    """The report as HTML text. ``figure_svgs`` (key -> SVG text) reuses figures already drawn; missing
-    figures are drawn here."""
+    """The report as HTML text. Figures are the light inline SVG of ``spinemet.report.svg`` (no
+    matplotlib), unless ``figure_svgs`` (key -> matplotlib SVG text) supplies them."""
     import jinja2
-
-    from spinemet.report.figures import figure_to_svg
 
     step = progress or (lambda _label: None)
     figures: list[dict[str, Any]] = []
     specs: list[FigureSpec] = list(figure_specs(report))
     for spec in specs:
         step(f"figure {spec.number}")
-        svg = (figure_svgs or {}).get(spec.key) or figure_to_svg(spec.draw())
-        figures.append({"spec": spec, "svg": svg_for_html(svg, title=spec.alt, key=spec.key)})
+        given = (figure_svgs or {}).get(spec.key)
+        svg = svg_for_html(given, title=spec.alt, key=spec.key) if given else spec.inline()
+        figures.append({"spec": spec, "svg": svg})
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,

@@ -94,7 +94,7 @@ def write_outputs(
     try:
         svgs: dict[str, str] = {}
         pngs: dict[str, Path] = {}
-        need_svg = paths.html is not None or paths.figures_dir is not None
+        need_svg = paths.figures_dir is not None  # the HTML draws its own light SVG
         need_png = paths.docx is not None or paths.figures_dir is not None
         if need_svg or need_png:
             import matplotlib.pyplot as plt
@@ -127,7 +127,7 @@ def write_outputs(
 
             step("writing HTML")
             staged = stage / "report.html"
-            staged.write_text(render_html(report, figure_svgs=svgs), encoding="utf-8")
+            staged.write_text(render_html(report), encoding="utf-8")
             placed.append((staged, paths.html))
         if paths.json is not None:
             step("writing JSON")

@@ -105,7 +105,7 @@ class CurveGroup:
         return self.km.survival_at(list(months))
 
     def to_dict(self, at_months: Sequence[float], risk_times: Sequence[float]) -> dict[str, Any]:
-        from spinemet.report.figures import numbers_at_risk
+        from spinemet.report.km_axis import numbers_at_risk
 
         s = self.at(at_months)
         return jsonable(
@@ -145,7 +145,7 @@ class SurvivalSplit:
         return sum(g.n for g in self.groups)
 
     def risk_times(self) -> list[float]:
-        from spinemet.report.figures import tick_times
+        from spinemet.report.km_axis import tick_times
 
         longest = max((float(g.time.max()) for g in self.groups if g.n), default=1.0)
         return [float(t) for t in tick_times(longest)]
