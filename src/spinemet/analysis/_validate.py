@@ -64,7 +64,7 @@ def as_time(values: Any, name: str = "time") -> np.ndarray:
     arr = np.asarray(arr, dtype=np.float64)
     lo, hi = arr.min(), arr.max()
     if lo >= 0 and hi < np.inf:  # fast path: NaN makes min/max NaN and fails the test
-        return arr + 0.0  # a copy; -0.0 becomes 0.0
+        return arr
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         idx = _first_bad(bad)

@@ -215,6 +215,7 @@ class KaplanMeierResult:
 
 
 _DECIMAL_SCALES = (1.0, 10.0, 100.0, 1000.0)
+_CHUNK = 1 << 16
 
 
 def _discrete_keys(t: np.ndarray, k: int = 1) -> tuple[np.ndarray, float, float] | None:
@@ -226,27 +227,30 @@ def _discrete_keys(t: np.ndarray, k: int = 1) -> tuple[np.ndarray, float, float]
     ``rint(t * scale) / scale`` reproduces every time bit for bit, so distinct times keep distinct keys.
     """
     head = t[:1024]
-    for scale in _DECIMAL_SCALES:
-        if not np.array_equal(np.rint(head * scale) / scale, head):
-            continue
-        if scale == 1.0:
-            keys = np.rint(t)
-            exact = np.array_equal(keys, t)
-        else:
-            keys = t * scale
-            np.rint(keys, out=keys)
-            exact = np.array_equal(keys / scale, t)
-        if not exact:
+    scale = next((sc for sc in _DECIMAL_SCALES if np.array_equal(np.rint(head * sc) / sc, head)), None)
+    if scale is None:
+        return None
+    keys = np.empty(t.size, dtype=np.intp)
+    buf = np.empty(min(t.size, _CHUNK))
+    for start in range(0, t.size, _CHUNK):  # blocks keep the temporaries in cache (not a per-value loop)
+        block = t[start : start + _CHUNK]
+        scaled = buf[: block.size]
+        np.multiply(block, scale, out=scaled)
+        np.rint(scaled, out=scaled)
+        if not np.array_equal(scaled / scale if scale != 1.0 else scaled, block):
             return None
-        hi = float(keys.max())
-        lo = 0.0 if hi * k <= 8 * t.size + 4096 else float(keys.min())  # times >= 0: offset only if needed
-        if hi >= 2.0**52 or (hi - lo + 1) * k > 8 * t.size + 4096:
+        if scaled.max() >= 2.0**52:
             return None
-        ints = keys.astype(np.intp)
-        if lo:
-            ints -= int(lo)
-        return ints, scale, lo
-    return None
+        keys[start : start + block.size] = scaled
+    lo = int(keys.min())
+    hi = int(keys.max())
+    if (hi + 1) * k <= 8 * t.size + 4096:
+        lo = 0  # times >= 0: no offset needed
+    elif (hi - lo + 1) * k > 8 * t.size + 4096:
+        return None
+    else:
+        keys -= lo
+    return keys, scale, float(lo)
 
 
 def _counts_binned(
