@@ -8,7 +8,7 @@ never once per row, and the points come from ``spinemet.scores`` alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -58,11 +58,14 @@ def _component_frame(score: str, t: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(data, index=t.index)
 
 
-def compute(score: str, t: pd.DataFrame) -> tuple[np.ndarray, Callable[[int], str], list[tuple[int, str]]]:
+def compute(
+    score: str, t: pd.DataFrame, codes: Mapping[str, tuple[np.ndarray, list[Any]]] | None = None
+) -> tuple[np.ndarray, Callable[[int], str], list[tuple[int, str]]]:
     """(totals, explain, failures) for ``score`` in ``"tokuhashi"`` | ``"sins"``.
 
     ``totals`` is NaN where a component is missing; ``explain(i)`` lists row ``i``'s components and their
-    points; ``failures`` are (position, message) for values the score function refused.
+    points; ``failures`` are (position, message) for values the score function refused. ``codes`` may
+    give, per column, distinct-value codes already computed by the validator (saves hashing again).
     """
     n = len(t)
     fn = _score_function(score)
@@ -71,7 +74,13 @@ def compute(score: str, t: pd.DataFrame) -> tuple[np.ndarray, Callable[[int], st
     failures: list[tuple[int, str]] = []
     if fn is None or n == 0:
         return totals, lambda i: "", failures
-    factorized = {c: pd.factorize(comps[c], use_na_sentinel=True) for c in _COMPONENTS[score]}
+    known = dict(codes or {})
+    if "main_level" in t.columns:
+        known.pop("sins_location", None)  # merged with the location derived from main_level
+    factorized = {
+        c: known[c] if c in known else pd.factorize(comps[c], use_na_sentinel=True)
+        for c in _COMPONENTS[score]
+    }
     complete = np.ones(n, dtype=bool)
     for codes, _ in factorized.values():
         complete &= codes >= 0
@@ -87,6 +96,8 @@ def compute(score: str, t: pd.DataFrame) -> tuple[np.ndarray, Callable[[int], st
         delta = np.zeros(len(uniques) + 1)
         points_of[c] = {}
         for k, u in enumerate(uniques):
+            if isinstance(u, float) and np.isnan(u):
+                continue  # an invalid or empty cell (its rows have code -1)
             try:
                 result = fn(**{**baseline, c: _py(c, u)})
             except InvalidInputError as exc:

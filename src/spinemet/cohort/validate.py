@@ -11,7 +11,7 @@ import datetime as _dt
 import difflib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +76,18 @@ class _Parsed:
     bad: np.ndarray  # bool, the cell was not empty and invalid
     raw: Callable[[int], Any]  # position -> value as found
     detail: Callable[[int], str | None]  # position -> extra hint
+    codes: np.ndarray | None = None  # distinct-value codes (-1 = empty), when parsed through them
+    typed_u: np.ndarray | None = None  # typed value of each code; the last slot is the empty value
+
+    def isin(self, values: Collection[Any]) -> np.ndarray:
+        """Rows whose typed value is one of ``values`` (through the codes when available)."""
+        if self.codes is not None and self.typed_u is not None:
+            flags = np.fromiter(
+                (v in values for v in self.typed_u.tolist()), dtype=bool, count=len(self.typed_u)
+            )
+            flags[-1] = False
+            return flags[self.codes]
+        return np.isin(self.typed, list(values))
 
 
 # --------------------------------------------------------------------------------------------- checks
@@ -218,6 +230,8 @@ def _by_uniques(series: pd.Series, fn: Callable[[Any], tuple[Any, bool, str | No
         bad,
         raw=lambda i: uniq[codes[i]] if codes[i] >= 0 else None,
         detail=lambda i: hints[codes[i]],
+        codes=codes,
+        typed_u=np.where(ok_u, typed_u, missing_typed) if dtype != "M8[ns]" else None,
     )
 
 
@@ -437,7 +451,8 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
     n = len(t)
 
     def has(name: str) -> np.ndarray:
-        return t[name].notna().to_numpy() if name in t.columns else np.zeros(n, dtype=bool)
+        """A valid value is present."""
+        return parsed[name].present & ~parsed[name].bad if name in parsed else np.zeros(n, dtype=bool)
 
     def present(name: str) -> np.ndarray:
         return parsed[name].present if name in parsed else np.zeros(n, dtype=bool)
@@ -467,16 +482,18 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
                 ),
             )
 
+    def isin(name: str, values: Collection[Any]) -> np.ndarray:
+        return parsed[name].isin(values) if name in parsed else np.zeros(n, dtype=bool)
+
     # Frankel: original D needs frankel_scale = original; D1-D3 are not on the original scale
-    scale = t["frankel_scale"] if "frankel_scale" in t.columns else pd.Series("modified", index=t.index)
-    original = (scale == "original").to_numpy()
+    original = isin("frankel_scale", {"original"})
     for name in ("frankel_pre", "frankel_post"):
         if name not in t.columns:
             continue
         v = t[name]
         col = COLUMN_BY_NAME[name]
-        bad_d = (v == "D").to_numpy() & ~original
-        bad_sub = v.isin(["D1", "D2", "D3"]).to_numpy() & original
+        bad_d = isin(name, {"D"}) & ~original
+        bad_sub = isin(name, {"D1", "D2", "D3"}) & original
         out.cells(
             np.flatnonzero(bad_d),
             name,
@@ -494,7 +511,15 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
             "one of: A, B, C, D, E (frankel_scale = original)",
             lambda i, name=name, v=v: f"{name}: got {v.iat[i]!r} but frankel_scale = original has A-E only",
         )
-        t.loc[bad_d | bad_sub, name] = np.nan
+        if bad_d.any() or bad_sub.any():
+            t.loc[bad_d | bad_sub, name] = np.nan
+            parsed[name] = _Parsed(
+                t[name].to_numpy(),
+                parsed[name].present,
+                parsed[name].bad | bad_d | bad_sub,
+                parsed[name].raw,
+                parsed[name].detail,
+            )
 
     # paired outcomes: post without pre is a warning (an error only for paired analyses)
     for post, pre in (("frankel_post", "frankel_pre"), ("barthel_post", "barthel_pre")):
@@ -523,7 +548,7 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
 
     # discharge in_hospital_death contradicts dead = 0
     if "discharge" in t.columns and "dead" in t.columns:
-        pos = np.flatnonzero(((t["discharge"] == "in_hospital_death") & (t["dead"] == 0)).to_numpy())
+        pos = np.flatnonzero(isin("discharge", {"in_hospital_death"}) & (t["dead"].to_numpy() == 0))
         out.cells(
             pos,
             "dead",
@@ -534,9 +559,10 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
 
     # complications
     if "complications" in t.columns:
-        codes, uniques = pd.factorize(t["complications"], use_na_sentinel=True)
-        items = [set(str(u).split(";")) for u in uniques] + [set()]
-        early = np.array([("early_death" in it) for it in items])[codes]
+        p = parsed["complications"]
+        early = p.isin(
+            {v for v in p.typed_u.tolist() if isinstance(v, str) and "early_death" in v.split(";")}
+        )
         if early.any():
             dead = t["dead"].to_numpy() if "dead" in t.columns else np.full(n, np.nan)
             surv = t["survival_months"].to_numpy() if "survival_months" in t.columns else np.full(n, np.nan)
@@ -560,7 +586,9 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
                     "include early_death (death within 30 days), which requires survival_months < 1"
                 ),
             )
-        massive = np.array([("massive_bleeding" in it) for it in items])[codes]
+        massive = p.isin(
+            {v for v in p.typed_u.tolist() if isinstance(v, str) and "massive_bleeding" in v.split(";")}
+        )
         if massive.any() and "blood_loss_ml" in t.columns:
             loss = t["blood_loss_ml"].to_numpy()
             out.cells(
@@ -596,24 +624,27 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
         )
 
     # SINS location vs main_level (warning: the location is derived from the level when absent)
-    if "sins_location" in t.columns and "main_level" in t.columns:
+    if "sins_location" in parsed and "main_level" in parsed:
         from spinemet.scores.levels import SINS_LOCATION_OF_LEVEL
 
-        derived = t["main_level"].map(dict(SINS_LOCATION_OF_LEVEL))
-        pos = np.flatnonzero(
-            (derived.notna() & t["sins_location"].notna() & (derived != t["sins_location"])).to_numpy()
-        )
-        out.cells(
-            pos,
-            "sins_location",
-            raw("sins_location"),
-            "the location of main_level (Fisher 2010)",
-            lambda i: (
-                f"sins_location: got {t['sins_location'].iat[i]!r} but main_level "
-                f"{t['main_level'].iat[i]} is {derived.iat[i]}"
-            ),
-            severity="warning",
-        )
+        pm, ps = parsed["main_level"], parsed["sins_location"]
+        if (
+            pm.codes is not None
+            and ps.codes is not None
+            and pm.typed_u is not None
+            and ps.typed_u is not None
+        ):
+            levels, locations = pm.typed_u.tolist(), ps.typed_u.tolist()
+            grid = np.array(
+                [[isinstance(a, str) and isinstance(b, str) and SINS_LOCATION_OF_LEVEL.get(a, b) != b
+                  for b in locations] for a in levels],
+                dtype=bool,
+            ).reshape(len(levels), len(locations))  # fmt: skip
+            pos = np.flatnonzero(grid[pm.codes, ps.codes])
+            out.cells(pos, "sins_location", raw("sins_location"), "the location of main_level (Fisher 2010)",
+                      lambda i: f"sins_location: got {t['sins_location'].iat[i]!r} but main_level "
+                      f"{t['main_level'].iat[i]} is {SINS_LOCATION_OF_LEVEL[t['main_level'].iat[i]]}",
+                      severity="warning")  # fmt: skip
 
     # totals vs components
     from spinemet.cohort import _totals
@@ -621,7 +652,7 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
     for score, total in (("tokuhashi", "tokuhashi"), ("sins", "sins")):
         if total not in t.columns:
             continue
-        computed, explain, failures = _totals.compute(score, t)
+        computed, explain, failures = _totals.compute(score, t, _typed_codes(parsed))
         for i, message in failures:
             out.add(i, Problem(int(out.rows[i]), total, raw(total)(i), "computable components", message))
         given = t[total].to_numpy()
@@ -637,3 +668,16 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
                 f"{display(raw(total)(i))} but its components give {int(computed[i])} ({explain(i)})"
             ),
         )
+
+
+def _typed_codes(parsed: dict[str, _Parsed]) -> dict[str, tuple[np.ndarray, list[Any]]]:
+    """Column -> (codes of the typed values, -1 when missing or invalid; the typed value of each code)."""
+    out: dict[str, tuple[np.ndarray, list[Any]]] = {}
+    for name, p in parsed.items():
+        if p.codes is None or p.typed_u is None:
+            continue
+        values = p.typed_u.tolist()
+        valid = np.array([not (isinstance(v, float) and math.isnan(v)) for v in values], dtype=bool)
+        valid[-1] = False
+        out[name] = (np.where(valid[p.codes], p.codes, -1), values[:-1])
+    return out
