@@ -649,10 +649,11 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
     # totals vs components
     from spinemet.cohort import _totals
 
+    typed_codes = _typed_codes(parsed)
     for score, total in (("tokuhashi", "tokuhashi"), ("sins", "sins")):
         if total not in t.columns:
             continue
-        computed, explain, failures = _totals.compute(score, t, _typed_codes(parsed))
+        computed, explain, failures = _totals.compute(score, t, typed_codes)
         for i, message in failures:
             out.add(i, Problem(int(out.rows[i]), total, raw(total)(i), "computable components", message))
         given = t[total].to_numpy()
