@@ -28,11 +28,11 @@ _SPSS_WINDOW = 0.05
 def _first_at_or_above(xs: np.ndarray, p: float) -> int | None:
     """R ``approx(xs, seq_along(xs), p, method="constant", f=1)`` on de-duplicated ``xs``: the (first)
     position of the smallest value >= p; None (R's NA) if p is outside [min(xs), max(xs)]."""
-    ge = xs >= p  # NaN compares False
-    if not ge.any() or p < np.fmin.reduce(xs):  # fmin ignores NaN
+    candidates = np.where(xs >= p, xs, np.inf)  # NaN compares False
+    smallest = candidates.min()
+    if smallest == np.inf or (p < xs[0] and p < np.fmin.reduce(xs)):
         return None
-    smallest = xs[ge].min()
-    return int(np.argmax(xs == smallest))
+    return int(np.argmax(candidates == smallest))
 
 
 def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:

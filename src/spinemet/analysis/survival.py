@@ -8,8 +8,10 @@ equals ``print(fit, rmean=tau)``. ``ci_method="spss"`` gives SPSS ``KM``'s media
 time (censored subjects are at risk at their own time), as in R and SPSS; times are compared exactly
 (R's ``timefix`` merging of times within ~1e-8 is not applied).
 
-The core is vectorised: one sort (``np.unique``), ``bincount`` and cumulative sums; no Python loop over
-observations.
+The core is vectorised, with no Python loop over observations: times on a decimal grid (whole days, months
+to 0.01; checked exactly) are counted with ``bincount`` on integer keys; other times with one sort of the
+signed times and a linear merge; weighted data with ``np.unique``. Everything after the counting is
+O(distinct times).
 """
 
 from __future__ import annotations
