@@ -309,3 +309,13 @@ def test_base_row_is_valid(write_csv):
     row = cohort.frame.iloc[0]
     assert row["tokuhashi"] == 6 and row["sins"] == 9
     assert set(cohort.frame.columns) == set(BASE)
+
+
+def test_dates_out_of_range_are_refused(write_csv):
+    p = _only_error(write_csv({"surgery_date": "1066-10-14"}), "surgery_date")
+    assert "1900-2200" in p.message
+
+
+def test_extra_columns_are_kept_stripped_with_empty_as_missing(write_csv):
+    frame = read_cohort(write_csv({"ward": " 7B "}, {"ward": ""}), keep_extra=True).frame
+    assert frame["ward"].iat[0] == "7B" and pd.isna(frame["ward"].iat[1])

@@ -188,9 +188,9 @@ def _unique_date(value: Any) -> tuple[Any, bool, str | None]:
             return np.datetime64("NaT", "ns"), True, None
         if (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0):
             return np.datetime64("NaT", "ns"), False, "a date without a time of day"
-        return np.datetime64(value.date(), "ns"), True, None
+        return _checked_day(value.date())
     if isinstance(value, _dt.date):
-        return np.datetime64(value, "ns"), True, None
+        return _checked_day(value)
     text = _norm(value)
     if text is None:
         return np.datetime64("NaT", "ns"), True, None
@@ -200,6 +200,12 @@ def _unique_date(value: Any) -> tuple[Any, bool, str | None]:
         day = _dt.date.fromisoformat(text)
     except ValueError:
         return np.datetime64("NaT", "ns"), False, "not a calendar date"
+    return _checked_day(day)
+
+
+def _checked_day(day: _dt.date) -> tuple[Any, bool, str | None]:
+    if not 1900 <= day.year <= 2200:
+        return np.datetime64("NaT", "ns"), False, "the year must be 1900-2200"
     return np.datetime64(day, "ns"), True, None
 
 
@@ -405,8 +411,9 @@ def check_frame(
         series = frame.iloc[:, k]
         col = COLUMN_BY_NAME.get(name)
         if col is None:
-            if keep_extra:
-                typed[name] = series.to_numpy()
+            if keep_extra:  # kept as found: text stripped, empty cells missing
+                is_text = series.dtype == object or isinstance(series.dtype, pd.CategoricalDtype)
+                typed[name] = _parse_text(series).typed if is_text else series.to_numpy()
             continue
         p = _parse(col, series)
         parsed[name] = p
