@@ -221,3 +221,35 @@ def test_boolean_event_and_unused_category() -> None:
     d["status"] = d["status"].astype(bool)
     res = cox(d, "time", "status", ["trt", "karno", "celltype", "age"])
     _check(res, ref)
+
+
+@pytest.mark.parametrize("spec", ["efron_iter20", "breslow_iter20", "efron_iter3", "efron_iter1"])
+def test_hard_fit_and_iteration_limit_match_r(spec: str) -> None:
+    """Strong effects need more Newton-Raphson steps; with iter.max = 3 or 1 R stops early, reports
+    fit$iter = iter.max + 1 and returns its last good estimate. R (data simulated in the script and stored
+    in the fixture): coxph(Surv(time, status) ~ x1 + x2, data = hard, ties = "efron" | "breslow",
+    control = coxph.control(iter.max = 20 | 3 | 1)). For iter.max = 3 R's fit$var is not the inverse
+    information (chinv2 without cholesky2 after running out); the SE is checked against R's
+    coxph(..., init = coef(fit), control = coxph.control(iter.max = 0)) instead."""
+    ref = _load(f"hard_{spec}")
+    d = pd.DataFrame(ref["data"])
+    ties = spec.split("_")[0]
+    if ref["iter_max"] < 20:
+        with pytest.warns(RuntimeWarning, match="did not converge"):
+            res = cox(d, "time", "status", ["x1", "x2"], ties=ties, max_iter=ref["iter_max"])
+        assert not res.converged
+    else:
+        res = cox(d, "time", "status", ["x1", "x2"], ties=ties)
+        assert res.converged
+    assert res.iterations == ref["iterations"]
+    se_quirk = "se_at_beta" in ref
+    for name, row in ref["coefficients"].items():
+        cols = ("coef",) if se_quirk else ("coef", "se", "z", "p", "hr_lower", "hr_upper")
+        for col in cols:
+            assert res.summary.loc[name, col] == pytest.approx(row[col], rel=REL), (name, col)
+        if se_quirk:
+            assert res.summary.loc[name, "se"] == pytest.approx(ref["se_at_beta"][name], rel=REL)
+    assert res.loglik == pytest.approx(tuple(ref["loglik"]), rel=1e-9)
+    assert res.score_test.statistic == pytest.approx(ref["score_test"]["statistic"], rel=REL)
+    if not se_quirk:
+        assert res.wald_test.statistic == pytest.approx(ref["wald_test"]["statistic"], rel=REL)

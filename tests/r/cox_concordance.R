@@ -109,6 +109,35 @@ f <- coxph(Surv(time, dead) ~ age + sex + ph.ecog, data = lung, robust = TRUE)
 wj(cox_record(f, "coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung, robust = TRUE)", "lung",
               "dead = status - 1; robust"), "cox_lung_robust")
 
+# A harder fit (strong effects, 60 patients): more Newton-Raphson iterations, and iter.max = 3 / 1 so the
+# "ran out of iterations" path is checked too. The simulated data are stored in the JSON.
+set.seed(20261124)
+hn <- 60
+hard <- data.frame(x1 = rnorm(hn), x2 = rbinom(hn, 1, 0.3))
+ht <- round(rexp(hn, exp(2.5 * hard$x1 + 1.5 * hard$x2)) * 100) + 1
+hc <- round(rexp(hn, 0.3) * 100) + 1
+hard$time <- pmin(ht, hc)
+hard$status <- as.integer(ht <= hc)
+for (spec in list(list("efron", 20), list("breslow", 20), list("efron", 3), list("efron", 1))) {
+  f <- suppressWarnings(coxph(Surv(time, status) ~ x1 + x2, data = hard, ties = spec[[1]],
+                              control = coxph.control(iter.max = spec[[2]])))
+  rec <- cox_record(f, sprintf(paste0("coxph(Surv(time, status) ~ x1 + x2, data = hard, ties = \"%s\", ",
+                                      "control = coxph.control(iter.max = %d))"), spec[[1]], spec[[2]]),
+                    "hard (simulated, set.seed(20261124))", "data in $data")
+  rec$iter_max <- spec[[2]]
+  if (spec[[2]] > 1 && f$iter > spec[[2]]) {
+    # Ran out of iterations: coxfit6 recomputes the information at the last good beta but then inverts it
+    # with chinv2() without a fresh cholesky2(), so fit$var there is not the inverse information. The
+    # proper SE at the returned beta, from R itself: refit with init = coef(f), iter.max = 0.
+    f0 <- coxph(Surv(time, status) ~ x1 + x2, data = hard, ties = spec[[1]], init = coef(f),
+                control = coxph.control(iter.max = 0))
+    rec$se_at_beta <- as.list(sqrt(diag(vcov(f0))))
+    rec$se_at_beta_call <- "coxph(..., init = coef(fit), control = coxph.control(iter.max = 0))"
+  }
+  rec$data <- as.list(hard)
+  wj(rec, sprintf("cox_hard_%s_iter%d", spec[[1]], spec[[2]]))
+}
+
 # ---------------------------------------------------------------------------------- concordance
 conc_record <- function(time, event, x, reverse, call) {
   f <- concordance(Surv(time, event) ~ x, reverse = reverse)

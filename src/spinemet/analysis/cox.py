@@ -9,8 +9,10 @@ floating-point noise rather than to a convergence tolerance):
 * Ties: ``"efron"`` (R's default) or ``"breslow"``. Exact partial likelihood is not offered.
 * Covariates are centred and scaled internally (mean, then 1 / mean absolute deviation), except columns
   whose values all lie in {-1, 0, 1} (R's ``nocenter``); estimates are reported on the original scale.
-* Newton-Raphson from beta = 0; a step that lowers the log partial likelihood is halved; convergence when
-  |1 - loglik_old / loglik_new| <= 1e-9 (R's ``eps``), at most 20 iterations (``iter.max``).
+* Newton-Raphson from beta = 0; a step that lowers the log partial likelihood (or overflows) is pulled
+  back towards the last good beta (1/2, then 2/3, ...); convergence when |1 - loglik_old / loglik_new|
+  <= 1e-9 (R's ``eps``), at most 20 iterations (``iter.max``); when they run out, the last good beta is
+  returned with ``converged = False`` (R: "Ran out of iterations and did not converge").
 * Tests as ``summary(coxph)``: likelihood ratio 2 (l(beta) - l(0)); Wald beta' V^-1 beta; score
   (log-rank for one binary covariate) U(0)' I(0)^-1 U(0); all on p degrees of freedom.
 * ``robust=True``: sandwich variance from dfbeta residuals (R's ``robust=TRUE`` without ``cluster``); the
@@ -32,6 +34,7 @@ like R: column name + level (``celltype`` + ``smallcell`` -> ``celltypesmallcell
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -48,7 +51,6 @@ from spinemet.errors import InvalidInputError
 __all__ = ["CoxResult", "TestResult", "cox"]
 
 _EPS = 1e-9
-_MAX_ITER = 20
 
 
 class TestResult(NamedTuple):
@@ -360,34 +362,40 @@ def _solve_info(info: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[
     return linalg.cho_solve(c, rhs)
 
 
-def _newton(engine: _Engine, p: int) -> tuple[NDArray[np.float64], float, float, NDArray[np.float64],
-                                                NDArray[np.float64], float, int, bool]:
-    """R's coxfit6 iteration. Returns beta, loglik0, loglik, score, information, sctest, iter, converged."""
+def _newton(engine: _Engine, p: int, max_iter: int) -> tuple[
+    NDArray[np.float64], float, float, NDArray[np.float64], NDArray[np.float64], float, int, bool
+]:
+    """R's coxfit6 iteration (survival 3.5). Returns beta, loglik0, loglik, score, information, sctest,
+    iterations (max_iter + 1 when it ran out, as R's ``fit$iter``) and whether it converged."""
     beta = np.zeros(p)
     lk0, u, imat = engine.evaluate(beta)
     step = _solve_info(imat, u)
     sctest = float(u @ step)
+    if max_iter == 0:
+        return beta, lk0, lk0, u, imat, sctest, 0, False
     loglik1 = lk0
     newbeta = beta + step
-    halving = False
-    converged = False
-    it = 0
-    for it in range(1, _MAX_ITER + 1):
-        newlk, u, imat = engine.evaluate(newbeta)
-        if abs(1 - loglik1 / newlk) <= _EPS and not halving:
-            converged = True
-            break
-        if it == _MAX_ITER:
-            break
-        if newlk < loglik1 or not math.isfinite(newlk):
-            halving = True
-            newbeta = (newbeta + beta) / 2
+    halving = 0
+    for it in range(1, max_iter + 1):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            newlk, u, imat = engine.evaluate(newbeta)
+        finite = math.isfinite(newlk) and bool(np.isfinite(u).all()) and bool(np.isfinite(imat).all())
+        if finite and abs(1 - loglik1 / newlk) <= _EPS:
+            return newbeta, lk0, newlk, u, imat, sctest, it, True
+        if not finite or newlk < loglik1:
+            # not converging: step back towards the last good beta, more each time (R's halving)
+            halving += 1
+            newbeta = (newbeta + halving * beta) / (halving + 1.0)
         else:
-            halving = False
+            halving = 0
             loglik1 = newlk
+            step = _solve_info(imat, u)
             beta = newbeta
-            newbeta = newbeta + _solve_info(imat, u)
-    return newbeta, lk0, newlk, u, imat, sctest, it, converged
+            newbeta = newbeta + step
+    # ran out of iterations: R returns the last good beta, with loglik and information recomputed there
+    if max_iter > 1:
+        loglik1, u, imat = engine.evaluate(beta)
+    return beta, lk0, loglik1, u, imat, sctest, max_iter + 1, False
 
 
 def _chisq(stat: float, df: int) -> TestResult:
@@ -404,6 +412,7 @@ def cox(
     strata: str | None = None,
     conf_level: float = 0.95,
     robust: bool = False,
+    max_iter: int = 20,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model, as R's ``coxph(Surv(duration, event) ~ covariates)``.
 
@@ -416,6 +425,8 @@ def cox(
         strata: optional column; separate baseline hazards per value (R: ``+ strata(col)``).
         conf_level: level of the hazard-ratio confidence intervals.
         robust: sandwich (dfbeta) variance, as R's ``robust = TRUE``.
+        max_iter: Newton-Raphson iterations allowed (R's ``coxph.control(iter.max = 20)``); when they run
+            out, R's last good estimate is returned with ``converged = False`` and a warning.
 
     Rows with a missing value in any used column are dropped (R's ``na.omit``); the count is
     ``n_dropped``.
@@ -429,6 +440,8 @@ def cox(
         raise InvalidInputError("ties", ties, "'efron' or 'breslow'")
     if not 0 < conf_level < 1:
         raise InvalidInputError("conf_level", conf_level, "a number strictly between 0 and 1")
+    if not isinstance(max_iter, int) or max_iter < 0:
+        raise InvalidInputError("max_iter", max_iter, "an integer >= 0")
     if not covariates:
         raise InvalidInputError("covariates", covariates, "at least one column name")
     if len(set(covariates)) != len(covariates):
@@ -485,7 +498,10 @@ def cox(
     mad = np.abs(xc).mean(axis=0)
     scale = np.where(zero_one | (mad == 0), 1.0, 1.0 / np.where(mad == 0, 1.0, mad))
     engine = _Engine(xc * scale, t, e, s_codes, ties)
-    beta_s, lk0, lk1, _u, imat, sctest, iters, converged = _newton(engine, p)
+    beta_s, lk0, lk1, _u, imat, sctest, iters, converged = _newton(engine, p, max_iter)
+    if not converged and max_iter > 0:
+        warnings.warn(f"cox: ran out of iterations ({max_iter}) and did not converge (as R's coxph warns); "
+                      "a coefficient may be infinite", RuntimeWarning, stacklevel=2)
     var_s = _solve_info(imat, np.eye(p))
     coef = beta_s * scale
     var = var_s * np.outer(scale, scale)
