@@ -109,11 +109,21 @@ def test_cox_strata() -> None:
     _check(res, _load("lung_strata"))
 
 
-def test_cox_robust() -> None:
-    """R: coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung, robust = TRUE): robust se, z, p,
-    CI, Wald test with the sandwich variance, naive se, and fit$rscore (the "Robust" score test)."""
-    ref = _load("lung_robust")
-    res = cox(_frame("lung"), "time", "dead", ["age", "sex", "ph.ecog"], robust=True)
+@pytest.mark.parametrize(
+    ("fixture", "covs", "kw"),
+    [
+        ("lung_robust", ["age", "sex", "ph.ecog"], {}),
+        ("lung_robust_breslow", ["age", "sex", "ph.ecog"], {"ties": "breslow"}),
+        ("lung_robust_strata", ["age", "ph.ecog"], {"strata": "sex"}),
+    ],
+)
+def test_cox_robust(fixture: str, covs: list[str], kw: dict) -> None:
+    """R: coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung, robust = TRUE) (Efron, and with
+    ties = "breslow") and coxph(Surv(time, status) ~ age + ph.ecog + strata(sex), data = lung,
+    robust = TRUE): robust se, z, p, CI, Wald test with the sandwich variance, naive se, and fit$rscore
+    (the "Robust" score test)."""
+    ref = _load(fixture)
+    res = cox(_frame("lung"), "time", "dead", covs, robust=True, **kw)
     _check(res, ref)
     assert res.robust_score_test is not None
     assert res.robust_score_test.statistic == pytest.approx(ref["robust_score_test"]["statistic"], rel=REL)

@@ -108,6 +108,12 @@ wj(cox_record(f, "coxph(Surv(time, status) ~ age + ph.ecog + strata(sex), data =
 f <- coxph(Surv(time, dead) ~ age + sex + ph.ecog, data = lung, robust = TRUE)
 wj(cox_record(f, "coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung, robust = TRUE)", "lung",
               "dead = status - 1; robust"), "cox_lung_robust")
+f <- coxph(Surv(time, dead) ~ age + sex + ph.ecog, data = lung, robust = TRUE, ties = "breslow")
+wj(cox_record(f, "coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung, robust = TRUE, ties = \"breslow\")",
+              "lung", "dead = status - 1; robust; breslow"), "cox_lung_robust_breslow")
+f <- coxph(Surv(time, dead) ~ age + ph.ecog + strata(sex), data = lung, robust = TRUE)
+wj(cox_record(f, "coxph(Surv(time, status) ~ age + ph.ecog + strata(sex), data = lung, robust = TRUE)",
+              "lung", "dead = status - 1; robust; strata sex"), "cox_lung_robust_strata")
 
 # A harder fit (strong effects, 60 patients): more Newton-Raphson iterations, and iter.max = 3 / 1 so the
 # "ran out of iterations" path is checked too. The simulated data are stored in the JSON.
