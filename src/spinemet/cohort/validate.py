@@ -413,7 +413,7 @@ def check_frame(
         if col is None:
             if keep_extra:  # kept as found: text stripped, empty cells missing
                 is_text = series.dtype == object or isinstance(series.dtype, pd.CategoricalDtype)
-                typed[name] = _parse_text(series).typed if is_text else series.to_numpy()
+                typed[name] = _parse_text(series).typed if is_text else series.to_numpy(copy=True)
             continue
         p = _parse(col, series)
         parsed[name] = p
