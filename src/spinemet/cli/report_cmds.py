@@ -73,15 +73,27 @@ def _read_file(path: Path, fmt: str | None, dictionary: Path | None) -> Source:
     return Source(cohort.frame, path.name, "cohort file", cohort.sha256)
 
 
+def _registry_may_exist(db: str | None) -> bool:
+    """False when the registry is an SQLite file that does not exist (checked without importing SQLAlchemy,
+    which would cost a cold start ~0.3 s); True for other URLs (e.g. PostgreSQL), which are then tried."""
+    import os
+
+    raw = db or os.environ.get("SPINEMET_DATABASE_URL") or "spinemet.sqlite"
+    if "://" not in raw:
+        return Path(raw).is_file()
+    if raw.startswith("sqlite"):
+        path = raw.split("///", 1)[-1] if "///" in raw else ""
+        return bool(path) and path != ":memory:" and Path(path).is_file()
+    return True
+
+
 def _read_registry(db: str | None) -> Source | None:
     """The registry's patients, when the database exists and holds patients; else None."""
+    if not _registry_may_exist(db):
+        return None
     from spinemet.registry.engine import make_engine, redact_url, resolve_url
 
     url = resolve_url(db)
-    if url.startswith("sqlite"):
-        raw = url.split("///", 1)[-1]
-        if not raw or raw == ":memory:" or not Path(raw).exists():
-            return None
     try:
         from spinemet.registry.query import count_patients, load_frame
 
