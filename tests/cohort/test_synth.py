@@ -91,3 +91,16 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="sites"):
         synth(3, sites=0)
     assert len(synth(0)) == 0
+
+
+def test_survival_resembles_the_study(big):
+    """Kaplan-Meier median near the study's 12.0 months, shorter in the Tokuhashi 0-8 group."""
+    from spinemet.analysis import kaplan_meier
+
+    d = big.dropna(subset=["survival_months"])
+    median = kaplan_meier(d["survival_months"].to_numpy(), d["dead"].to_numpy()).median
+    assert 10.5 <= median <= 14.5
+    low = d[d["tokuhashi"] <= 8]
+    high = d[d["tokuhashi"] >= 12]
+    assert kaplan_meier(low["survival_months"].to_numpy(), low["dead"].to_numpy()).median < median
+    assert kaplan_meier(high["survival_months"].to_numpy(), high["dead"].to_numpy()).median > 2 * median

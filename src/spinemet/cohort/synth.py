@@ -225,7 +225,7 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
     out["blood_loss_ml"] = np.clip(loss, 5, 5000)
 
     # survival: Weibull, median by Tokuhashi group (study median 12.0 months); follow-up 3-48 months
-    median = np.select([tok <= 8, tok <= 11], [9.0, 20.0], 40.0)
+    median = np.select([tok <= 8, tok <= 11], [12.5, 26.0], 48.0)
     shape = 1.1
     t_death = median / np.log(2) ** (1 / shape) * rng.weibull(shape, n)
     follow = rng.uniform(3, 48, n)
@@ -262,9 +262,9 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
     out["bone_modifying_agent"] = _where(rng.random(n) < 39 / 55, "yes", "no")
 
     # discharge: the study's rule (home when Barthel >= 70 or family care)
-    family = rng.random(n) < 0.55
+    family = rng.random(n) < 0.45
     home = (out["barthel_post"] >= 70) | family
-    disc = np.where(home, np.where(rng.random(n) < 0.9, 0, 3), np.where(rng.random(n) < 0.8, 1, 3))
+    disc = np.where(home, np.where(rng.random(n) < 0.97, 0, 3), np.where(rng.random(n) < 0.95, 1, 3))
     out["discharge"] = _codes(
         ("home", "hospice", "in_hospital_death", "transfer"), np.where(in_hosp, 2, disc)
     )
