@@ -263,3 +263,14 @@ def test_counting_paths_agree_with_unique(seed: int) -> None:
         np.testing.assert_array_equal(got[1], n_total)
         np.testing.assert_array_equal(got[2], n_event)
         np.testing.assert_array_equal(got[3], np.cumsum(n_total[::-1])[::-1])
+
+
+def test_grid_detection_is_exact() -> None:
+    """Grid keys reproduce every time exactly; a value with more decimals later on moves to a finer grid,
+    and times off any 0.001 grid fall back to the sort path."""
+    t = np.array([1.0, 2.0, 3.0] * 500 + [2.25])  # head looks integral, one value needs 2 decimals
+    keys, scale, offset = survival._discrete_keys(t)
+    assert scale == 100.0
+    np.testing.assert_array_equal((keys + offset) / scale, t)
+    assert survival._discrete_keys(np.array([0.1, 0.2, 1 / 3])) is None
+    assert survival._discrete_keys(np.array([1e300, 1.0])) is None

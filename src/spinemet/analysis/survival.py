@@ -229,9 +229,26 @@ def _discrete_keys(t: np.ndarray, k: int = 1) -> tuple[np.ndarray, float, float]
     ``rint(t * scale) / scale`` reproduces every time bit for bit, so distinct times keep distinct keys.
     """
     head = t[:1024]
-    scale = next((sc for sc in _DECIMAL_SCALES if np.array_equal(np.rint(head * sc) / sc, head)), None)
-    if scale is None:
-        return None
+    for scale in _DECIMAL_SCALES:
+        if not np.array_equal(np.rint(head * scale) / scale, head):
+            continue  # cheap screen on the first values
+        keys = _keys_at_scale(t, scale)
+        if keys is None:
+            continue  # a later value has more decimals: try the next scale
+        lo = int(keys.min())
+        hi = int(keys.max())
+        if (hi + 1) * k <= 8 * t.size + 4096:
+            lo = 0  # times >= 0: no offset needed
+        elif (hi - lo + 1) * k > 8 * t.size + 4096:
+            return None  # grid too wide for bincount: sort instead
+        else:
+            keys -= lo
+        return keys, scale, float(lo)
+    return None
+
+
+def _keys_at_scale(t: np.ndarray, scale: float) -> np.ndarray | None:
+    """rint(t * scale) as integers if it reproduces every t exactly (and stays below 2**52), else None."""
     keys = np.empty(t.size, dtype=np.intp)
     buf = np.empty(min(t.size, _CHUNK))
     for start in range(0, t.size, _CHUNK):  # blocks keep the temporaries in cache (not a per-value loop)
@@ -244,15 +261,7 @@ def _discrete_keys(t: np.ndarray, k: int = 1) -> tuple[np.ndarray, float, float]
         if scaled.max() >= 2.0**52:
             return None
         keys[start : start + block.size] = scaled
-    lo = int(keys.min())
-    hi = int(keys.max())
-    if (hi + 1) * k <= 8 * t.size + 4096:
-        lo = 0  # times >= 0: no offset needed
-    elif (hi - lo + 1) * k > 8 * t.size + 4096:
-        return None
-    else:
-        keys -= lo
-    return keys, scale, float(lo)
+    return keys
 
 
 def _counts_binned(
