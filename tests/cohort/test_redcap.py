@@ -72,3 +72,16 @@ def test_redcap_columns_without_dictionary_are_unknown():
     report = validate_file(DATA / "spinemet_records.csv")
     unknown = {p.column for p in report.errors if p.row == 1}
     assert {"record_id", "redcap_event_name", "complications___1"} <= unknown
+
+
+def test_redcap_label_export_is_read_like_codes(tmp_path):
+    text = (DATA / "spinemet_records.csv").read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    cells = text[1].split(",")
+    cells[header.index("primary_tumor")] = "Lung"
+    cells[header.index("dead")] = "Died"
+    cells[header.index("sex")] = "M"
+    path = tmp_path / "labels.csv"
+    path.write_text("\n".join([text[0], ",".join(cells), *text[2:]]) + "\n", encoding="utf-8")
+    f = read_cohort(path, data_dictionary=DICTIONARY).frame
+    assert (f["primary_tumor"].iat[0], f["dead"].iat[0], f["sex"].iat[0]) == ("lung", 1.0, "M")

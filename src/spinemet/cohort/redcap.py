@@ -6,7 +6,8 @@ the record id is read as ``patient_id``.
 
 - radio / dropdown fields: choices ``"1, lung | 2, liver"``; a code becomes its label when the label is
   a format code (case ignored), else the code is kept when it is itself a format code (``dead``: ``0, No |
-  1, Yes``), else the cell is reported as ``code (label)``;
+  1, Yes``), else the cell is reported as ``code (label)``; an export of labels instead of raw codes is
+  read the same way (the label ``Lung`` gives ``lung``);
 - yesno / truefalse fields: 1 -> ``yes``, 0 -> ``no`` for yes/no columns (codes kept for ``dead``);
 - checkbox fields: ``complications___1`` ... (1 = checked) become the ``;``-separated list of labels;
 - REDCap's own columns (``redcap_event_name``, ``redcap_repeat_instrument``, ``redcap_repeat_instance``,
@@ -148,6 +149,10 @@ def read_redcap_raw(path: str | os.PathLike[str], data_dictionary: str | os.Path
                 choices = {"1": "yes", "0": "no"} if col.values == YES_NO else {}
             if choices:
                 mapping = label_map(c, choices)
+                # an export of labels instead of raw codes: a choice's label maps like its code
+                mapping.update(
+                    {label: mapping[code] for code, label in choices.items() if label not in mapping}
+                )
                 stripped = s.str.strip()
                 mapped = stripped.map(mapping)
                 s = mapped.where(mapped.notna(), s)
