@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from spinemet.analysis import median_ci
 from spinemet.analysis.median_ci import r_quantile
 from spinemet.analysis.survival import kaplan_meier
 
@@ -60,3 +61,17 @@ def test_r_quantile_direct_call() -> None:
     assert est == 2.5
     assert lo == 2.0  # lower band 0.4 at t = 2
     assert hi == 3.0  # upper band 0.3 at t = 3
+
+
+@pytest.mark.parametrize("i", range(len(EDGE["cases"])))
+def test_monotone_search_equals_full_scan(i: int) -> None:
+    """The binary-search findq used for the KM estimate equals the full R-rule scan at many probabilities."""
+    case = EDGE["cases"][i]
+    fit = kaplan_meier(_num(case["time"]), _num(case["event"]))
+    x = np.concatenate(([0.0], fit.time))
+    y = np.concatenate(([0.0], 1.0 - fit.surv))
+    probs = np.unique(np.concatenate((np.linspace(0.01, 0.99, 99), y[1:], y[1:] + 1e-9, y[1:] - 1e-9)))
+    for p in probs[(probs > 0) & (probs < 1)]:
+        a = median_ci._findq(x, y, float(p), median_ci.R_TOLERANCE)
+        b = median_ci._findq_monotone(x, y, float(p), median_ci.R_TOLERANCE)
+        assert (math.isnan(a) and math.isnan(b)) or a == b, (p, a, b)

@@ -61,6 +61,34 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
     return float((x[i1] + x[i2]) / 2)
 
 
+def _findq_monotone(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
+    """:func:`_findq` for a non-decreasing ``y`` without NaN (the KM estimate itself): binary search to a
+    small window around p, then R's arithmetic (y +/- tol) inside it. Same result, O(log n)."""
+    n = y.size
+    if y[-1] < p:
+        return float("nan")
+    if p == 0:
+        return float(x[0])
+    j0 = int(np.searchsorted(y, p - 4 * tol, side="left"))  # before j0: y + tol < p
+    j1 = int(np.searchsorted(y, p + 4 * tol, side="right"))  # from j1 on: y - tol > p
+    window = y[j0 : min(j1 + 1, n)]
+
+    def first(shift: float) -> int | None:
+        xs = window + shift
+        if p < y[0] + shift:  # R: NA below the range
+            return None
+        hit = np.flatnonzero(xs >= p)
+        return None if hit.size == 0 else j0 + int(hit[0])
+
+    i1 = first(tol)
+    i2 = first(-tol)
+    if abs(p - y[-1]) < tol:  # curve ends on p: midpoint to the last follow-up time
+        return float("nan") if i1 is None else float((x[i1] + x[-1]) / 2)
+    if i1 is None or i2 is None:
+        return float("nan")
+    return float((x[i1] + x[i2]) / 2)
+
+
 def r_quantile(
     time: np.ndarray,
     surv: np.ndarray,
@@ -80,7 +108,9 @@ def r_quantile(
     def q(s: np.ndarray) -> float:
         return _findq(x, np.concatenate(([0.0], 1.0 - s)), p, tol)
 
-    return q(surv), q(lower), q(upper)
+    # the estimate is non-increasing, so 1 - S is sorted: binary search; the bands need the full scan
+    estimate = _findq_monotone(x, np.concatenate(([0.0], 1.0 - surv)), p, tol)
+    return estimate, q(lower), q(upper)
 
 
 def spss_quantile(

@@ -277,50 +277,36 @@ def _counts_binned(
     return ut, n_total, events[present], n_risk
 
 
-def _unique_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values and their counts of an ascending array."""
-    if x.size == 0:
-        return x, np.zeros(0, dtype=np.intp)
-    new = np.empty(x.size, dtype=bool)
-    new[0] = True
-    np.not_equal(x[1:], x[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    return x[starts], np.diff(starts, append=x.size)
-
-
 def _counts_sorted(
     t: np.ndarray, is_event: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct times with n_total, n_event and n_risk per time, from ONE plain sort (no argsort).
+    """Distinct times with n_total, n_event and n_risk per time, from ONE plain sort (no argsort of n).
 
     Event times keep their sign and censoring times are negated, so a single sort yields the censoring
     times (descending, negative) then the event times (ascending); zeros are counted separately. The two
-    sorted lists of distinct times are merged with a stable argsort, which is linear for two sorted runs.
+    sorted runs are merged with a stable argsort, which is linear for two sorted runs.
     """
     z = np.sort(np.where(is_event, t, -t))
     k0 = int(np.searchsorted(z, 0.0, side="left"))
     k1 = int(np.searchsorted(z, 0.0, side="right"))
-    # zeros: count from the input (a SIMD sort may not keep the bit patterns of -0.0 and 0.0 apart)
-    zero_e = int(np.count_nonzero(t[is_event] == 0)) if k1 > k0 else 0
-    zero_c = (k1 - k0) - zero_e
-    ue, ce = _unique_counts(z[k1:])
-    uc, cc = _unique_counts(-z[:k0][::-1])
-    if zero_e:
-        ue, ce = np.concatenate(([0.0], ue)), np.concatenate(([zero_e], ce))
-    if zero_c:
-        uc, cc = np.concatenate(([0.0], uc)), np.concatenate(([zero_c], cc))
-    both = np.concatenate((ue, uc))
+    n_ev_pos = z.size - k1  # events at times > 0
+    both = np.concatenate((z[k1:], z[:k0][::-1]))
+    both[n_ev_pos:] *= -1.0  # censoring times back to positive, ascending
     order = np.argsort(both, kind="stable")
     merged = both[order]
-    counts = np.concatenate((ce, cc))[order]
-    ev_counts = np.where(order < ue.size, counts, 0)
     new = np.empty(merged.size, dtype=bool)
-    new[0] = True
+    new[:1] = True
     np.not_equal(merged[1:], merged[:-1], out=new[1:])
     starts = np.flatnonzero(new)
     ut = merged[starts]
-    n_total = np.add.reduceat(counts, starts).astype(np.float64)
-    n_event = np.add.reduceat(ev_counts, starts).astype(np.float64)
+    n_total = np.diff(starts, append=merged.size).astype(np.float64)
+    is_ev_sorted = (order < n_ev_pos).astype(np.float64)
+    n_event = np.add.reduceat(is_ev_sorted, starts) if starts.size else np.zeros(0)
+    if k1 > k0:  # time 0: count from the input (a SIMD sort may not keep -0.0 and 0.0 apart)
+        zero_e = float(np.count_nonzero(t[is_event] == 0))
+        ut = np.concatenate(([0.0], ut))
+        n_total = np.concatenate(([float(k1 - k0)], n_total))
+        n_event = np.concatenate(([zero_e], n_event))
     n_risk = np.cumsum(n_total[::-1])[::-1]
     return ut, n_total, n_event, n_risk
 
