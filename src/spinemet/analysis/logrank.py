@@ -155,18 +155,25 @@ def _oev(
     ones = np.ones(risk_g.shape[1])
     n = risk_g @ ones  # row sums (BLAS; .sum(axis=1) is slow on narrow rows)
     d = events @ ones
+    w: np.ndarray | None
     if weighting == "fh":
         if rho == 0:
-            w = np.ones(n.size)
+            w = None  # log-rank: unit weights, skip the multiplications
         else:
             km = np.cumprod(1.0 - d / n)
             w = np.concatenate(([1.0], km[:-1])) ** rho  # pooled KM just before t
     else:  # gehan
-        w = n.copy()
-    observed = w @ events
-    expected = (w * d / n) @ risk_g
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kt = np.where(n > 1, w * w * d * (n - d) / (n * (n - 1)), 0.0)
+        w = n
+    observed = events.sum(axis=0) if w is None else w @ events
+    wd = d if w is None else w * d
+    expected = (wd / n) @ risk_g
+    # kt = w^2 d (n - d) / (n (n - 1)), 0 when n = 1 (then d (n - d) = 0 too)
+    kt = d * (n - d)
+    denom = n * (n - 1)
+    denom[denom == 0] = 1.0
+    kt /= denom
+    if w is not None:
+        kt *= w * w
     # V = sum_t kt * (diag(n_j) - n_j n_k / n)
     variance = np.diag(kt @ risk_g) - risk_g.T @ (risk_g * (kt / n)[:, None])
     return observed, expected, variance
