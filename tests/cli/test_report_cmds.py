@@ -152,3 +152,18 @@ def test_demo_command(cwd: Path) -> None:
     data = json.loads((cwd / "d" / "report.json").read_text(encoding="utf-8"))
     assert data["meta"]["ci_method"] == "spss"
     assert data["meta"]["source_kind"] == "demo cohort"
+
+
+def test_analysis_failure_writes_nothing(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An analysis that raises on the data gives a clear message naming where, exit 1 and no file."""
+    import spinemet.analysis.study as study
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(study, "analyse_study", broken)
+    result = run("report", str(demo_path()), "--html", "r.html", "--json", "r.json", "-q")
+    assert result.exit_code == 1
+    assert "the analysis failed: ZeroDivisionError" in result.stderr
+    assert "no report written" in result.stderr
+    assert _files(cwd) == []

@@ -176,7 +176,26 @@ def _build_and_write(
         except InvalidInputError as exc:
             _err(f"error: {exc}; no report written.")
             raise typer.Exit(2) from None
+        except Exception as exc:  # an analysis that cannot run on these data: say where, write nothing
+            _err(
+                f"error: the analysis failed: {_where(exc)}; no report written. Please report this with the "
+                "command you ran (not the data)."
+            )
+            raise typer.Exit(1) from None
         return write_outputs(report, paths, progress=step)
+
+
+def _where(exc: BaseException) -> str:
+    """``ZeroDivisionError in spinemet/analysis/logrank.py:323 (logrank_trend): ...`` (no data values)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "spinemet" in f.filename]
+    last = frames[-1] if frames else None
+    place = ""
+    if last is not None:
+        short = last.filename[last.filename.rfind("spinemet") :]
+        place = f" in {short}:{last.lineno} ({last.name})"
+    return f"{type(exc).__name__}{place}: {exc}"
 
 
 @app.command("report")

@@ -16,8 +16,10 @@ def numbers_at_risk(time: np.ndarray, at: Sequence[float]) -> list[int]:
 
 
 def tick_times(max_time: float) -> np.ndarray:
-    """Round tick positions (months): every 3, 6, 12, 24, 60 or 120 so that there are at most 8 steps."""
+    """Round tick positions (months): every 3, 6, 12, 24, 60 or 120 so that there are at most 8 steps, up to
+    the first tick at or after ``max_time`` (so no follow-up is cut off)."""
     for step in (3, 6, 12, 24, 60, 120):
         if max_time / step <= 8:
             break
-    return np.arange(0.0, max_time + step * 0.5, step)
+    last = np.ceil(max_time / step) * step  # the axis reaches the longest follow-up
+    return np.arange(0.0, last + step * 0.5, step)

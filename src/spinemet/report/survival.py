@@ -259,7 +259,7 @@ def survival_split(
         km = kaplan_meier(time[m], dead[m], ci_method=ci_method)
         groups.append(CurveGroup(code, _label(variable, code), time[m], dead[m], km))
     lr = None
-    if len(groups) >= 2:
+    if len(groups) >= 2 and dead[use].sum() > 0:  # without any death there is nothing to compare
         lr = logrank(time[use], dead[use], labels[use].astype(str))
     return SurvivalSplit(
         variable,
