@@ -99,3 +99,14 @@ def test_figure_files(demo_out: dict[str, Any], key: str) -> None:
         assert extrema[0] < 100 < extrema[1], "figure is blank"
     assert svg.read_text(encoding="utf-8").lstrip().startswith("<svg")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_docx_section_rows_span_the_table_once(demo_out: dict[str, Any]) -> None:
+    """A section row ("Sex, n (%)") is one merged cell holding its label once."""
+    import docx
+
+    t1 = docx.Document(str(demo_out["docx"])).tables[0]
+    row = next(r for r in t1.rows if r.cells[0].text.startswith("Sex"))
+    assert row.cells[0].text == "Sex, n (%)"
+    assert row.cells[0]._tc is row.cells[1]._tc  # merged
+    assert len(row.cells[0].paragraphs) == 1

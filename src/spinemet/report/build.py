@@ -236,8 +236,8 @@ def methods_paragraph(results: Any, meta: dict[str, Any], style: str) -> str:
         "log-rank test and the log-rank test for trend, and observed survival was compared with each band's "
         "predicted survival.",
         "Pre- and postoperative Barthel index and visual analogue scale scores were compared with the paired "
-        "t-test and the Wilcoxon signed-rank test (normal approximation with continuity correction when "
-        "there were ties or zero differences).",
+        "t-test and the Wilcoxon signed-rank test (exact below 50 pairs without ties or zero differences, "
+        "otherwise the normal approximation with continuity correction; R wilcox.test defaults).",
         "Minimally invasive spine stabilization (MISt) and conventional surgery were compared with Welch's "
         "t-test and the Wilcoxon rank-sum (Mann\u2013Whitney U) test for continuous variables, Fisher's "
         "exact "

@@ -52,8 +52,7 @@ def _add_table(doc: Any, t: ReportTable) -> None:
         indent = 0 if i == 0 else t.rows[i - 1].indent
         for j, text in enumerate(cells):
             cell = table.cell(i, j)
-            cell.text = ""
-            para = cell.paragraphs[0]
+            para = cell.paragraphs[0]  # a new cell holds one empty paragraph
             r = para.add_run(("    " * indent if j == 0 else "") + text)
             r.font.size = Pt(9)
             if kind in ("header", "section", "total"):
@@ -62,8 +61,7 @@ def _add_table(doc: Any, t: ReportTable) -> None:
                 _shade(cell, "E6E9EE")
         if kind == "section" and len(t.columns) > 1:
             merged = table.cell(i, 0).merge(table.cell(i, len(t.columns) - 1))
-            merged.paragraphs[0].runs[0].text = cells[0]
-            for extra in merged.paragraphs[1:]:
+            for extra in merged.paragraphs[1:]:  # the empty paragraphs of the merged-in cells
                 extra._element.getparent().remove(extra._element)
     for note in t.notes:
         p = doc.add_paragraph()
