@@ -1,13 +1,15 @@
 """spinemet.registry: the registry database (SQLAlchemy models, Alembic migrations), cohort import and
 export, the append-only audit trail, follow-up, users, and portable backup/restore.
 
-See ``docs/registry.md``. Layer: may import everything below it (errors ... report), never the CLI.
+See ``docs/registry.md``. Backup and restore are :func:`spinemet.registry.backup.backup` and
+:func:`spinemet.registry.backup.restore` (not re-exported here, so the module name stays the module).
+Layer: may import everything below it (errors ... report), never the CLI.
 """
 
 from __future__ import annotations
 
 from spinemet.registry.audit import WriteContext, audit_frame
-from spinemet.registry.backup import BackupInfo, backup, restore, table_counts
+from spinemet.registry.backup import BackupInfo, table_counts
 from spinemet.registry.engine import make_engine, resolve_url
 from spinemet.registry.errors import BackupError, RegistryError
 from spinemet.registry.export import ExportResult, export_file, export_frame
@@ -29,7 +31,6 @@ __all__ = [
     "WriteContext",
     "add_follow_up",
     "audit_frame",
-    "backup",
     "create_user",
     "current_revision",
     "delete_follow_up",
@@ -43,7 +44,6 @@ __all__ = [
     "load_frame",
     "make_engine",
     "resolve_url",
-    "restore",
     "store_frame",
     "table_counts",
     "upgrade",
