@@ -169,3 +169,40 @@ def test_deidentified_export_has_no_original_ids(engine, tmp_path: Path) -> None
     again = export_file(engine, tmp_path / "deid2.csv", "csv", deidentified=True)
     assert again.random_key
     assert not set(read_cohort(tmp_path / "deid2.csv").frame["patient_id"]) & set(back.index)
+
+
+def test_import_failing_half_way_leaves_database_as_it_was(engine, tmp_path: Path, monkeypatch) -> None:
+    """A failure after some chunks of a re-import were written (new and changed rows) rolls back all."""
+    from spinemet.registry import store as store_module
+
+    import_file(engine, demo_path(), username="alice", reason="initial load")
+    with engine.connect() as conn:
+        before_counts = table_counts(conn)
+        before_frame = load_frame(conn)
+        before_audit = audit_frame(conn)
+    lines = _demo_text().splitlines()
+    header = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        row[header.index("vas_post")] = "0"
+    extra = [[f"NEW-{k}", *rows[0][1:]] for k in range(20)]
+    text = "\n".join([lines[0], *(",".join(r) for r in rows + extra)]) + "\n"
+    v2 = _write(tmp_path / "v2.csv", text)
+    monkeypatch.setattr(store_module, "CHUNK", 10)
+    real = store_module.write_audit
+    calls = {"n": 0}
+
+    def failing(conn, ctx, changes):
+        calls["n"] += 1
+        if calls["n"] == 7:  # chunks 1-6 (updates of 55 patients and the first new ones) are written
+            raise OSError("disk full")
+        return real(conn, ctx, changes)
+
+    monkeypatch.setattr(store_module, "write_audit", failing)
+    with pytest.raises(OSError, match="disk full"):
+        import_file(engine, v2, username="bob", reason="v2")
+    assert calls["n"] == 7
+    with engine.connect() as conn:
+        assert table_counts(conn) == before_counts
+        pd.testing.assert_frame_equal(load_frame(conn), before_frame)
+        pd.testing.assert_frame_equal(audit_frame(conn), before_audit)
