@@ -167,3 +167,18 @@ def test_analysis_failure_writes_nothing(cwd: Path, monkeypatch: pytest.MonkeyPa
     assert "the analysis failed: ZeroDivisionError" in result.stderr
     assert "no report written" in result.stderr
     assert _files(cwd) == []
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "sav"])
+def test_excel_and_spss_inputs(cwd: Path, suffix: str) -> None:
+    """Any format ``spinemet import`` reads: the demo written as .xlsx / .sav gives the same numbers."""
+    from spinemet.cohort import load_demo, write_cohort
+
+    path = cwd / f"demo.{suffix}"
+    write_cohort(load_demo(), path, suffix)
+    result = run("report", str(path), "--json", "r.json", "-q")
+    assert result.exit_code == 0, result.output
+    data = json.loads((cwd / "r.json").read_text(encoding="utf-8"))
+    assert data["n"] == 55
+    assert data["discharge"]["home"] == 37
+    assert data["frankel"]["improved_or_e_maintained"] == 35

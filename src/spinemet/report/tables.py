@@ -455,6 +455,12 @@ def survival_table(ctx: TableContext, split: Any, key: str, number_: str, title:
     if split.n_missing_group:
         notes.append(f"{split.n_missing_group} patient(s) with a missing {split.variable} are not included.")
     notes.append("\u201cnot reached\u201d: the survival curve does not fall to 50% (median not estimable).")
+    if any(g.km.median_ci[0] < 0 for g in split.groups):
+        notes.append(
+            "The SPSS interval (median \u00b1 1.96\u00b7SE) is symmetric and can fall below 0 months; it "
+            "is shown as "
+            "SPSS prints it. The R methods (--median-ci log) give intervals within the observed times."
+        )
     return ReportTable(key, number_, title, columns, tuple(rows), tuple(notes), section="survival")
 
 
