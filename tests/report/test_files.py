@@ -110,3 +110,22 @@ def test_docx_section_rows_span_the_table_once(demo_out: dict[str, Any]) -> None
     assert row.cells[0].text == "Sex, n (%)"
     assert row.cells[0]._tc is row.cells[1]._tc  # merged
     assert len(row.cells[0].paragraphs) == 1
+
+
+def test_tiny_cohort_writes_every_output(tmp_path: Any) -> None:
+    """Two patients (an odds ratio with an infinite limit, empty bands): every output is still written and
+    the JSON stays strict (no NaN or Infinity)."""
+    import json
+
+    from spinemet.cohort import synth
+    from spinemet.report.build import build_report
+    from spinemet.report.outputs import OutputPaths, write_outputs
+
+    report = build_report(synth(40, seed=5, sites=1).iloc[:2].copy())
+    paths = OutputPaths(
+        tmp_path / "r.html", tmp_path / "r.docx", tmp_path / "r.json", tmp_path / "t", tmp_path / "f"
+    )
+    written = write_outputs(report, paths)
+    assert all(p.exists() for p in written)
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"), parse_constant=lambda c: 1 / 0)
+    assert data["n"] == 2

@@ -33,6 +33,11 @@ def test_format_ci() -> None:
     assert format_ci(float("nan"), (float("nan"), float("nan"))) == "not reached"
 
 
+def test_infinite_limits() -> None:
+    """An odds ratio with a zero cell has an infinite upper limit (R fisher.test prints Inf)."""
+    assert format_ci(0.0, (0.0, float("inf")), 2) == "0.00 (0.00\u2013\u221e)"
+
+
 def test_count_percent() -> None:
     """20/55 = 36.36 %: rounded 36.4, truncated 36.3 as the paper prints it (scores.md §13 #9)."""
     assert count_percent(20, 55) == "20 (36.4)"

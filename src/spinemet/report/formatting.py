@@ -53,7 +53,12 @@ def is_missing(value: Any) -> bool:
 
 def number(value: Any, decimals: int = 1) -> str:
     """A number rounded half-up (``descriptive.format_number``); missing -> "NA"."""
-    return "NA" if is_missing(value) else format_number(float(value), decimals)
+    if is_missing(value):
+        return "NA"
+    x = float(value)
+    if math.isinf(x):  # e.g. the upper limit of an odds ratio with a zero cell (R prints Inf)
+        return "\u221e" if x > 0 else "-\u221e"
+    return format_number(x, decimals)
 
 
 def _range_decimals(lo: float, hi: float) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -54,8 +55,20 @@ def _write_csv(table: Any, path: Path) -> None:
         writer.writerows(table.records())
 
 
+def _finite(value: Any) -> Any:
+    """JSON has no infinity: an infinite limit (e.g. an odds ratio's upper limit with a zero cell) becomes
+    null, as NaN does; the formatted tables in ``report_tables`` show it as ∞."""
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _json_text(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(_finite(report.to_dict()), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _umask() -> int:
