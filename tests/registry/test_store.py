@@ -161,3 +161,22 @@ def test_load_frame_filters_and_site(engine) -> None:
     expected = frame[(frame["site"] == "A") & (frame["sex"] == "M")]["patient_id"]
     assert list(both["patient_id"]) == list(expected)
     assert "P00004" in set(date["patient_id"])
+
+
+def test_filter_values_are_quoted_not_executed(engine) -> None:
+    with engine.begin() as conn:
+        store_frame(conn, make_cohort(3), CTX)
+    with engine.connect() as conn:
+        assert load_frame(conn, filters={"primary_tumor": "x' OR '1'='1"}).empty
+        assert load_frame(conn, filters={"kps": "nan"}).empty
+        assert load_frame(conn, site="A' OR 'x'='x").empty
+        assert len(load_frame(conn)) == 3
+
+
+def test_column_with_numbers_and_text_comes_back_as_object(engine) -> None:
+    mixed = pd.Series([1.5, "text", None], dtype=object)
+    frame = pd.DataFrame({"patient_id": ["a", "b", "c"], "extra_col": mixed})
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+        back = load_frame(conn)
+    assert list(back["extra_col"][:2]) == [1.5, "text"] and pd.isna(back["extra_col"][2])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,7 +14,6 @@ from sqlalchemy import Connection, and_, exists, false, or_, select
 from spinemet.errors import InvalidInputError
 from spinemet.registry.models import Patient, PatientValue, Site
 from spinemet.registry.store import ID_COLUMN, SITE_COLUMN
-from spinemet.registry.values import to_cell
 
 __all__ = ["cohort_column_order", "count_patients", "load_frame", "parse_filters"]
 
@@ -45,7 +45,9 @@ def _value_condition(column: str, text: str) -> Any:
     pv = PatientValue.__table__
     alternatives: list[Any] = [pv.c.value_text == text]
     with contextlib.suppress(ValueError):
-        alternatives.append(pv.c.value_num == float(text))
+        number = float(text)
+        if math.isfinite(number):
+            alternatives.append(pv.c.value_num == number)
     with contextlib.suppress(ValueError):
         alternatives.append(pv.c.value_date == dt.date.fromisoformat(text))
     return exists().where(
@@ -101,33 +103,70 @@ def load_frame(
     patients = conn.execute(_patient_select(site, filters)).all()
     pks = [row[0] for row in patients]
     pv = PatientValue.__table__
-    values: dict[int, dict[str, Any]] = {pk: {} for pk in pks}
-    if pks:
-        stmt = select(pv.c.patient_pk, pv.c.column, pv.c.value_num, pv.c.value_text, pv.c.value_date)
-        if site is not None or filters:
-            sub = _patient_select(site, filters).with_only_columns(Patient.__table__.c.id).order_by(None)
-            stmt = stmt.where(pv.c.patient_pk.in_(sub))
-        if columns is not None:
-            stmt = stmt.where(pv.c.column.in_(list(columns))) if columns else stmt.where(false())
-        for pk, column, num, text, date in conn.execute(stmt):
-            values[pk][column] = to_cell((num, text, date))
-    present = sorted({c for row in values.values() for c in row})
-    order = [c for c in cohort_column_order() if c in present] + [c for c in present if c not in known]
+    stmt = select(pv.c.patient_pk, pv.c.column, pv.c.value_num, pv.c.value_text, pv.c.value_date)
+    if site is not None or filters:
+        sub = _patient_select(site, filters).with_only_columns(Patient.__table__.c.id).order_by(None)
+        stmt = stmt.where(pv.c.patient_pk.in_(sub))
+    if columns is not None:
+        stmt = stmt.where(pv.c.column.in_(list(columns))) if columns else stmt.where(false())
+    rows = _fetch_raw(conn, stmt) if pks else []
+    wide = _pivot(rows, pks)
+    known_order = [c for c in cohort_column_order() if c in wide]
+    order = known_order + sorted(c for c in wide if c not in set(known_order))
     order = [c for c in order if c not in (ID_COLUMN, SITE_COLUMN)]
-    data: dict[str, list[Any]] = {ID_COLUMN: [p[1] for p in patients], SITE_COLUMN: [p[2] for p in patients]}
+    data: dict[str, Any] = {
+        ID_COLUMN: pd.Series([p[1] for p in patients], dtype=object),
+        SITE_COLUMN: pd.Series([p[2] for p in patients], dtype=object),
+    }
     for column in order:
-        data[column] = [values[pk].get(column) for pk in pks]
+        data[column] = wide[column]
     frame = pd.DataFrame(data)
-    for column in order:
-        frame[column] = _typed(frame[column])
-    frame[SITE_COLUMN] = frame[SITE_COLUMN].astype(object).where(frame[SITE_COLUMN].notna(), float("nan"))
+    frame[SITE_COLUMN] = frame[SITE_COLUMN].where(frame[SITE_COLUMN].notna(), float("nan"))
     return frame
 
 
-def _typed(series: pd.Series) -> pd.Series:
-    non_missing = series.dropna()
-    if len(non_missing) and all(isinstance(v, pd.Timestamp) for v in non_missing):
-        return pd.to_datetime(series).astype("datetime64[ns]")
-    if len(non_missing) and all(isinstance(v, float) for v in non_missing):
-        return series.astype("float64")
-    return series.astype(object).where(series.notna(), float("nan"))
+def _fetch_raw(conn: Connection, stmt: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``stmt`` as plain DBAPI tuples (SQLAlchemy's per-row processing is the bottleneck for
+    millions of values). Parameters are rendered as SQL literals by SQLAlchemy, which quotes them."""
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    driver_conn = conn.connection.driver_connection
+    assert driver_conn is not None
+    cursor = driver_conn.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _pivot(rows: list[tuple[Any, ...]], pks: list[int]) -> dict[str, pd.Series]:
+    """Long (patient, column, num, text, date) rows to one typed Series per column, in ``pks`` order."""
+    if not rows:
+        return {}
+    long = pd.DataFrame.from_records(rows, columns=["pk", "column", "num", "text", "date"])
+    index = pd.Index(pks)
+    parts: dict[str, list[pd.Series]] = {}
+    for kind in ("num", "text", "date"):
+        sub = long.loc[long[kind].notna(), ["pk", "column", kind]]
+        if sub.empty:
+            continue
+        table = sub.pivot(index="pk", columns="column", values=kind).reindex(index)
+        for column in table.columns:
+            series = table[column]
+            if kind == "num":
+                series = series.astype("float64")
+            elif kind == "date":
+                series = pd.to_datetime(series).astype("datetime64[ns]")
+            else:
+                series = series.astype(object).where(series.notna(), float("nan"))
+            parts.setdefault(str(column), []).append(series.reset_index(drop=True))
+    out: dict[str, pd.Series] = {}
+    for column, series_list in parts.items():
+        if len(series_list) == 1:
+            out[column] = series_list[0]
+        else:  # a column holding values of several kinds (not produced by the cohort reader)
+            merged = series_list[0].astype(object)
+            for other in series_list[1:]:
+                merged = merged.where(merged.notna(), other.astype(object))
+            out[column] = merged.where(merged.notna(), float("nan"))
+    return out
