@@ -95,7 +95,11 @@ class LogRankResult:
 
 @dataclass(frozen=True)
 class TrendResult:
-    """Log-rank test for trend: statistic U = sum s (O - E), its variance s'Vs, chi2 = U^2 / s'Vs on 1 df."""
+    """Log-rank test for trend: statistic U = sum s (O - E), its variance s'Vs, chi2 = U^2 / s'Vs on 1 df.
+
+    When s'Vs = 0 (no events, or no event time with more than one scored group at risk) the statistic is
+    0/0: ``chi2`` and ``p`` are NaN and ``note`` says why (R computes the same 0/0 = NaN from survdiff).
+    """
 
     groups: tuple[Any, ...]
     scores: tuple[float, ...]
@@ -104,6 +108,7 @@ class TrendResult:
     chi2: float
     df: int
     p: float
+    note: str = ""
 
 
 def _inputs(time: Any, event: Any, group: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -327,7 +332,14 @@ def logrank_trend(
     observed, expected, variance = _oev(*_risk_event_table(t, e, codes, k), "fh", r)
     u = float(s @ (observed - expected))
     var = float(s @ variance @ s)
-    stat = u * u / var
+    note = ""
+    if var > 0:
+        stat = u * u / var
+        p = float(chi2_dist.sf(stat, 1))
+    else:  # 0/0: nothing to test (R: survdiff obs = exp = 0, var = 0 -> NaN)
+        stat = p = float("nan")
+        reason = "no events" if not observed.any() else "no event time with two scored groups at risk"
+        note = f"trend test undefined: {reason} (variance s'Vs = 0)"
     return TrendResult(
         groups=tuple(labels.tolist()),
         scores=tuple(s.tolist()),
@@ -335,5 +347,6 @@ def logrank_trend(
         variance=var,
         chi2=stat,
         df=1,
-        p=float(chi2_dist.sf(stat, 1)),
+        p=p,
+        note=note,
     )
