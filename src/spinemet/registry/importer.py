@@ -25,6 +25,9 @@ from spinemet.registry.store import ProgressCallback, StoreResult, store_frame
 
 __all__ = ["ImportReport", "file_sha256", "import_file", "read_for_import"]
 
+#: After inserting this many patients, refresh the planner statistics (PostgreSQL would otherwise plan
+#: the next import's lookups for an empty table and scan millions of values sequentially).
+ANALYZE_AFTER = 1000
 REASONS_COLUMN = "rejection_reasons"
 ROW_COLUMN = "file_row"
 
@@ -118,6 +121,14 @@ def read_for_import(
     return keep, warnings, rejected, rejected_problems
 
 
+def _analyze(engine: Engine) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        for table in ("patient", "patient_value", "audit_log"):
+            conn.execute(text(f"ANALYZE {table}"))
+
+
 def import_file(
     engine: Engine,
     path: str | Path,
@@ -157,6 +168,8 @@ def import_file(
         if tmp_out is not None:
             os.replace(tmp_out, Path(rejected_out))  # type: ignore[arg-type]
             tmp_out = None
+        if stored.inserted >= ANALYZE_AFTER:
+            _analyze(engine)
     finally:
         if tmp_out is not None:
             tmp_out.unlink(missing_ok=True)
