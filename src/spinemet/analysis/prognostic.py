@@ -124,6 +124,17 @@ def _score_column(frame: pd.DataFrame, score: str) -> np.ndarray | None:
     return None
 
 
+def _has_comparable_pair(t: np.ndarray, d: np.ndarray) -> bool:
+    """Whether Harrell's C has a pair to compare: a death followed by a longer time, or by a censoring at
+    the same time (R ``concordance`` counts that censored patient as outliving the death). Checking the
+    earliest death suffices: any partner of a later death is also a partner of the earliest one."""
+    deaths = d == 1
+    if not deaths.any():
+        return False
+    first = t[deaths].min()
+    return bool(np.any(t > first) or np.any((t == first) & ~deaths))
+
+
 def score_accuracy(
     frame: pd.DataFrame, score: str, *, times: Sequence[float] = (6.0, 12.0)
 ) -> ScoreAccuracy:
@@ -158,7 +169,7 @@ def score_accuracy(
     auc = dict.fromkeys(key, nan)
     auc_cases = dict.fromkeys(key, 0)
     auc_controls = dict.fromkeys(key, 0)
-    computable = n_used >= 2 and d.sum() > 0 and np.unique(x).size > 1
+    computable = n_used >= 2 and _has_comparable_pair(t, d) and np.unique(x).size > 1
     if computable:
         res = concordance(t, d, x, reverse=direction == "higher_worse")
         c, se = float(res.c), float(res.se)
@@ -170,7 +181,8 @@ def score_accuracy(
         auc_cases = {k: int(tab.at[float(tt), "n_cases"]) for k, tt in zip(key, times, strict=True)}
         auc_controls = {k: int(tab.at[float(tt), "n_controls"]) for k, tt in zip(key, times, strict=True)}
     else:
-        notes.append("not computable: needs >= 2 patients, >= 1 death and more than one score value")
+        notes.append("not computable: needs >= 2 patients, a death followed by a longer follow-up (a "
+                     "comparable pair) and more than one score value")
     return ScoreAccuracy(
         score=score, direction=direction, n=len(frame), n_used=n_used, n_missing=len(frame) - n_used,
         events=int(d.sum()), c_index=c, c_se=se, c_ci95=ci, auc=auc, auc_times_months=tuple(times),
