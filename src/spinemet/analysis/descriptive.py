@@ -201,7 +201,9 @@ def format_cell(
 def jsonable(value: Any) -> Any:
     """Convert results (dataclasses, DataFrames, numpy scalars, NaN) to JSON-ready Python values.
 
-    NaN and NA become ``None``; tuples become lists; DataFrames become lists of row dicts.
+    NaN, NA and +/-infinity become ``None`` (strict JSON has neither; an infinite value is e.g. the upper
+    limit of an odds ratio with a zero cell, which the result object still holds as ``inf``); tuples become
+    lists; DataFrames become lists of row dicts.
     """
     if is_dataclass(value) and not isinstance(value, type):
         if hasattr(value, "to_dict"):
@@ -220,7 +222,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return None if math.isnan(float(value)) else float(value)
+        return float(value) if math.isfinite(float(value)) else None
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
