@@ -20,6 +20,8 @@ from spinemet.registry.query import load_frame
 from spinemet.registry.store import store_frame
 from tests.registry.conftest import make_cohort
 
+_CLI = "import sys, spinemet.cli.registry_cmds; from spinemet.cli.app import app; app(sys.argv[1:])"
+
 
 def write_cohort_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write a test cohort as cohort CSV text (integral numbers without '.0', ISO dates)."""
@@ -50,7 +52,9 @@ def test_sigkill_mid_import_leaves_sqlite_unchanged(db_factory, tmp_path: Path) 
     big = write_cohort_csv(make_cohort(60_000, seed=9, prefix="NEW"), tmp_path / "big.csv")
     env = {**os.environ, "SPINEMET_DATABASE_URL": url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "spinemet", "import", str(big), "--reason", "killed", "--user", "k"],
+        # the real `spinemet import` command (only the registry commands loaded, so that this test does not
+        # depend on other command modules)
+        [sys.executable, "-c", _CLI, "import", str(big), "--reason", "killed", "--user", "k"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
