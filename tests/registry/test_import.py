@@ -206,3 +206,26 @@ def test_import_failing_half_way_leaves_database_as_it_was(engine, tmp_path: Pat
         assert table_counts(conn) == before_counts
         pd.testing.assert_frame_equal(load_frame(conn), before_frame)
         pd.testing.assert_frame_equal(audit_frame(conn), before_audit)
+
+
+def test_skip_invalid_xlsx_reports_sheet_rows(engine, tmp_path: Path) -> None:
+    import openpyxl
+
+    from spinemet.cohort import write_cohort
+
+    good = tmp_path / "demo.xlsx"
+    write_cohort(read_cohort(demo_path()), good, "xlsx")
+    book = openpyxl.load_workbook(good)
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    kps_col = header.index("kps") + 1
+    sheet.cell(row=6, column=kps_col, value=75)
+    bad_id = sheet.cell(row=6, column=header.index("patient_id") + 1).value
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    rejected = tmp_path / "rejected.csv"
+    report = import_file(engine, bad, username="a", reason="r", skip_invalid=True, rejected_out=rejected)
+    assert report.stored.inserted == 54 and report.rejected == 1
+    out = pd.read_csv(rejected, dtype=str, keep_default_na=False)
+    assert list(out["file_row"]) == ["6"] and list(out["patient_id"]) == [bad_id]
+    assert "kps" in out["rejection_reasons"][0]
