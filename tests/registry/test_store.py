@@ -180,3 +180,12 @@ def test_column_with_numbers_and_text_comes_back_as_object(engine) -> None:
         store_frame(conn, frame, CTX)
         back = load_frame(conn)
     assert list(back["extra_col"][:2]) == [1.5, "text"] and pd.isna(back["extra_col"][2])
+
+
+def test_count_patients(engine) -> None:
+    from spinemet.registry.query import count_patients
+
+    with engine.begin() as conn:
+        assert count_patients(conn) == 0
+        store_frame(conn, make_cohort(4), CTX)
+        assert count_patients(conn) == 4

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, exists, false, or_, select
+from sqlalchemy import Connection, and_, exists, false, func, or_, select
 
 from spinemet.errors import InvalidInputError
 from spinemet.registry.models import Patient, PatientValue, Site
@@ -74,7 +74,7 @@ def _patient_select(site: str | None, filters: Mapping[str, str]) -> Any:
 
 def count_patients(conn: Connection) -> int:
     """Number of patients in the registry."""
-    return len(conn.execute(select(Patient.id)).all())
+    return int(conn.execute(select(func.count()).select_from(Patient.__table__)).scalar_one())
 
 
 def load_frame(
