@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
+from spinemet.analysis._dist import norm_ppf
 from spinemet.errors import InvalidInputError
 
 __all__ = ["ConcordanceResult", "concordance"]
@@ -286,7 +286,7 @@ def concordance(
     var = float(np.sum(dfbeta**2)) / 4.0
     c = (somer + 1.0) / 2.0
     se = float(np.sqrt(var))
-    z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    z = norm_ppf(1 - (1 - conf_level) / 2)
     # With reverse=TRUE R reports C for -score, i.e. 1 - C(score), and swaps the counts; we computed on
     # -score directly, which gives the same C and the counts in R's reported order.
     conc, disc = counts[0], counts[1]

@@ -43,8 +43,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import linalg, stats
 
+from spinemet.analysis._dist import chi2_sf, norm_ppf, norm_two_sided_p
 from spinemet.analysis.concordance import concordance
 from spinemet.errors import InvalidInputError
 
@@ -352,6 +352,8 @@ class _Engine:
 
 
 def _solve_info(info: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    from scipy import linalg  # here, not at module level: keeps `import spinemet.analysis` light
+
     try:
         c = linalg.cho_factor(info)
     except linalg.LinAlgError as exc:
@@ -399,7 +401,7 @@ def _newton(engine: _Engine, p: int, max_iter: int) -> tuple[
 
 
 def _chisq(stat: float, df: int) -> TestResult:
-    return TestResult(float(stat), int(df), float(stats.chi2.sf(stat, df)))
+    return TestResult(float(stat), int(df), chi2_sf(stat, df))
 
 
 def cox(
@@ -518,7 +520,7 @@ def cox(
 
     se = np.sqrt(np.diag(var))
     z = coef / se
-    zq = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    zq = norm_ppf(1 - (1 - conf_level) / 2)
     table = pd.DataFrame(
         {
             "coef": coef,
@@ -527,7 +529,7 @@ def cox(
             "hr_lower": np.exp(coef - zq * se),
             "hr_upper": np.exp(coef + zq * se),
             "z": z,
-            "p": 2 * stats.norm.sf(np.abs(z)),
+            "p": norm_two_sided_p(z),
         },
         index=pd.Index(names, name="covariate"),
     )

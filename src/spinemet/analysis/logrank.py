@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2 as chi2_dist
 
+from spinemet.analysis._dist import chi2_sf
 from spinemet.analysis._validate import as_event, as_group, as_time, check_same_length
 from spinemet.analysis.survival import _discrete_keys
 from spinemet.errors import InvalidInputError
@@ -196,7 +196,7 @@ def _chi2(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray) -> t
     except np.linalg.LinAlgError:
         sol = np.linalg.pinv(vv) @ diff
     stat = float(diff @ sol)
-    return stat, df, float(chi2_dist.sf(stat, df))
+    return stat, df, chi2_sf(stat, df)
 
 
 def _test(time: Any, event: Any, group: Any, weighting: str, rho: float, method: str) -> LogRankResult:
@@ -335,7 +335,7 @@ def logrank_trend(
     note = ""
     if var > 0:
         stat = u * u / var
-        p = float(chi2_dist.sf(stat, 1))
+        p = chi2_sf(stat, 1)
     else:  # 0/0: nothing to test (R: survdiff obs = exp = 0, var = 0 -> NaN)
         stat = p = float("nan")
         reason = "no events" if not observed.any() else "no event time with two scored groups at risk"

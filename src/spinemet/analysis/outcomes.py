@@ -24,8 +24,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from spinemet.analysis._dist import (
+    hypergeom_logpmf,
+    norm_cdf,
+    norm_sf,
+    rank_average,
+    t_ppf,
+    t_two_sided_p,
+    wilcox_rank_sum_cdf,
+)
 from spinemet.analysis.descriptive import DISCHARGE_LEVELS, TOKUHASHI_BANDS, jsonable, tokuhashi_band_series
 from spinemet.analysis.logrank import logrank, logrank_trend
 from spinemet.analysis.survival import kaplan_meier
@@ -148,12 +156,16 @@ def welch_t(x: Iterable[float], y: Iterable[float]) -> WelchResult:
                            float(b.mean()) if b.size else nan, nan, (nan, nan), nan, nan, nan,
                            "Welch two-sample t-test: not computable (needs >= 2 values per group and "
                            "some variation)")
-    res = stats.ttest_ind(a, b, equal_var=False)
-    ci = res.confidence_interval(0.95)
+    # R t.test(x, y): se^2 = var(x)/nx + var(y)/ny; Welch-Satterthwaite df
+    vx, vy = float(a.var(ddof=1)) / a.size, float(b.var(ddof=1)) / b.size
+    df = (vx + vy) ** 2 / (vx**2 / (a.size - 1) + vy**2 / (b.size - 1))
+    se = math.sqrt(vx + vy)
+    diff = float(a.mean() - b.mean())
+    t = diff / se
+    half = t_ppf(0.975, df) * se
     return WelchResult(
         n_x=int(a.size), n_y=int(b.size), mean_x=float(a.mean()), mean_y=float(b.mean()),
-        difference=float(a.mean() - b.mean()), ci95=(float(ci.low), float(ci.high)),
-        t=float(res.statistic), df=float(res.df), p=float(res.pvalue),
+        difference=diff, ci95=(diff - half, diff + half), t=t, df=float(df), p=t_two_sided_p(t, df),
     )  # fmt: skip
 
 
@@ -165,14 +177,16 @@ def mann_whitney(x: Iterable[float], y: Iterable[float]) -> MannWhitneyResult:
     if nx == 0 or ny == 0:
         return MannWhitneyResult(nx, ny, nan, nan, nan, nan, False,
                                  "Wilcoxon rank-sum: not computable (an empty group)")
-    r = stats.rankdata(np.concatenate([a, b]))
+    r = rank_average(np.concatenate([a, b]))
     w = float(r[:nx].sum() - nx * (nx + 1) / 2)
     _, tie_counts = np.unique(r, return_counts=True)
     ties = bool((tie_counts > 1).any())
     exact = nx < 50 and ny < 50 and not ties
     if exact:
-        # scipy's exact null distribution of U equals R's pwilcox; p = min(2 * one tail, 1) as in R
-        p = float(stats.mannwhitneyu(a, b, alternative="two-sided", method="exact").pvalue)
+        # R: p = min(2 * one tail, 1), the tail on the side of W; P(W >= w) = P(W <= nx ny - w) (symmetry)
+        cdf = wilcox_rank_sum_cdf(nx, ny)
+        wi = round(w)
+        p = min(2.0 * float(cdf[nx * ny - wi] if w > nx * ny / 2 else cdf[wi]), 1.0)
         method = "Wilcoxon rank-sum (Mann-Whitney), exact (R wilcox.test; both n<50, no ties)"
     else:
         n = nx + ny
@@ -181,7 +195,7 @@ def mann_whitney(x: Iterable[float], y: Iterable[float]) -> MannWhitneyResult:
         sigma = math.sqrt(nx * ny / 12 * ((n + 1) - tie_term))
         if sigma > 0:
             z = (z - math.copysign(0.5, z) * (z != 0)) / sigma
-            p = float(2 * min(stats.norm.cdf(z), stats.norm.sf(z)))
+            p = 2 * min(norm_cdf(z), norm_sf(z))
         else:
             p = nan
         why = ", ".join(r for r, hit in (("n>=50", nx >= 50 or ny >= 50), ("ties", ties)) if hit)
@@ -200,7 +214,7 @@ class _NoncentralHypergeometric:
         m, n, k = int(t[:, 0].sum()), int(t[:, 1].sum()), int(t[0, :].sum())
         self.lo, self.hi = max(0, k - n), min(k, m)
         self.support = np.arange(self.lo, self.hi + 1, dtype=float)
-        self.logdc = stats.hypergeom.logpmf(self.support, m + n, m, k)
+        self.logdc = hypergeom_logpmf(self.support, m + n, m, k)
 
     def density(self, ncp: float) -> np.ndarray:
         d = self.logdc + math.log(ncp) * self.support

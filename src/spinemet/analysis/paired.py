@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from spinemet.analysis._dist import norm_cdf, norm_sf, rank_average, t_ppf, t_two_sided_p
 from spinemet.analysis.descriptive import jsonable
 from spinemet.errors import InvalidInputError
 
@@ -91,7 +91,7 @@ def wilcoxon_signed_rank(x: Iterable[float], y: Iterable[float] | None = None) -
     if n == 0:
         return WilcoxonResult(math.nan, math.nan, 0, n_zero, False, False, "not computable: no non-zero "
                               "differences")
-    r = stats.rankdata(np.abs(d))  # average ranks, as R rank()
+    r = rank_average(np.abs(d))  # average ranks, as R rank()
     v = float(r[d > 0].sum())
     _, tie_counts = np.unique(r, return_counts=True)
     ties = bool((tie_counts > 1).any())
@@ -107,7 +107,7 @@ def wilcoxon_signed_rank(x: Iterable[float], y: Iterable[float] | None = None) -
         z = v - n * (n + 1) / 4
         sigma = math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - float((tie_counts**3 - tie_counts).sum()) / 48)
         z = (z - math.copysign(0.5, z) * (z != 0)) / sigma if sigma > 0 else math.nan
-        p = 2 * min(stats.norm.cdf(z), stats.norm.sf(z)) if not math.isnan(z) else math.nan
+        p = 2 * min(norm_cdf(z), norm_sf(z)) if not math.isnan(z) else math.nan
         reasons = [r for r, hit in (("n>=50", n >= 50), ("ties", ties), ("zeros", n_zero > 0)) if hit]
         why = ", ".join(reasons)
         method = (
@@ -177,10 +177,11 @@ def paired_comparison(
     elif sd_d == 0:
         notes.append("paired t-test not computable: all differences equal (R: data are essentially constant)")
     else:
-        res = stats.ttest_rel(b, a)
-        t, p_t = float(res.statistic), float(res.pvalue)
         df = float(n_pairs - 1)
-        half = stats.t.ppf(0.975, df) * sd_d / math.sqrt(n_pairs)
+        se_d = sd_d / math.sqrt(n_pairs)  # R t.test(post, pre, paired=TRUE)
+        t = float(d.mean()) / se_d
+        p_t = t_two_sided_p(t, df)
+        half = t_ppf(0.975, df) * se_d
         ci = (float(d.mean() - half), float(d.mean() + half))
     return PairedComparison(
         variable=variable,
