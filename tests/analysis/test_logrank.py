@@ -172,3 +172,39 @@ def test_integer_string_and_float_labels_give_the_same_test() -> None:
         assert res.chi2 == pytest.approx(results[0].chi2, rel=1e-12)
         np.testing.assert_allclose(res.observed, results[0].observed)
     assert results[0].groups.tolist() == [0, 5, 9]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_untied_path_equals_grid_path(seed: int, k: int) -> None:
+    """Continuous (untied) times take the per-group cumulative-count path; their ranks 1..n (the same
+    order, so the same survdiff statistics: the tests depend on the times only through their order) take
+    the integer-grid bincount path checked against R survdiff above. Both must agree."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    time = rng.exponential(10.0, n)
+    assert np.unique(time).size == n
+    event = (rng.random(n) < 0.7).astype(int)
+    group = rng.integers(0, k, n)
+    ranks = np.argsort(np.argsort(time)) + 1.0
+    for fn in (lambda t: logrank(t, event, group), lambda t: logrank(t, event, group, rho=1),
+               lambda t: wilcoxon(t, event, group)):
+        a, b = fn(time), fn(ranks)
+        np.testing.assert_allclose(a.observed, b.observed, rtol=1e-12)
+        np.testing.assert_allclose(a.expected, b.expected, rtol=1e-12)
+        np.testing.assert_allclose(a.variance, b.variance, rtol=1e-11, atol=1e-12)
+        assert a.chi2 == pytest.approx(b.chi2, rel=1e-11)
+    pa = pairwise_logrank(time, event, group)
+    pb = pairwise_logrank(ranks, event, group)
+    np.testing.assert_allclose(pa["chi2"], pb["chi2"], rtol=1e-11)
+    ta = logrank_trend(time, event, group)
+    tb = logrank_trend(ranks, event, group)
+    assert ta.chi2 == pytest.approx(tb.chi2, rel=1e-11)
+
+
+def test_untied_path_last_subject_alone() -> None:
+    """An event at the largest time has n = 1 at risk: no variance contribution (survdiff's n > 1)."""
+    a = logrank([0.5, 1.25, 2.75, 3.5], [1, 1, 0, 1], [0, 1, 0, 1])
+    b = logrank([1, 2, 3, 4], [1, 1, 0, 1], [0, 1, 0, 1])
+    np.testing.assert_allclose(a.variance, b.variance, rtol=1e-12)
+    assert a.chi2 == pytest.approx(b.chi2, rel=1e-12)
