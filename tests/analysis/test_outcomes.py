@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from spinemet.analysis.outcomes import (
+    STUDY_RT_EXCLUDED,
     discharge_rule_contradictions,
     discharge_summary,
     fisher_2x2,
@@ -25,6 +26,7 @@ from spinemet.analysis.outcomes import (
     welch_t,
 )
 from spinemet.errors import InvalidInputError
+from spinemet.pathway.radiosensitivity import RADIORESISTANT, radiosensitivity
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "r"
 FIXED = json.loads((DATA / "outcomes_tests.json").read_text(encoding="utf-8"))
@@ -130,7 +132,7 @@ def test_discharge_rejects_unknown_destination() -> None:
 
 
 def test_radiotherapy_rate_hand_counted() -> None:
-    r = radiotherapy_rate(FRAME)
+    r = radiotherapy_rate(FRAME, excluded_primaries=STUDY_RT_EXCLUDED)
     # eligible: lung, breast, lung, liver (kidney, thyroid excluded; p6 primary missing)
     assert (r.n_eligible, r.n_known, r.n_missing, r.n_radiotherapy) == (4, 3, 1, 2)
     assert r.rate == pytest.approx(2 / 3)
@@ -139,8 +141,23 @@ def test_radiotherapy_rate_hand_counted() -> None:
 
 def test_radiotherapy_rate_demo_38_of_47(demo: pd.DataFrame) -> None:
     """Uei 2018 Discussion: radiotherapy in 38 of 47 patients without kidney or thyroid cancer."""
-    r = radiotherapy_rate(demo)
+    r = radiotherapy_rate(demo, excluded_primaries=STUDY_RT_EXCLUDED)
     assert (r.n_radiotherapy, r.n_known) == (38, 47)
+    assert "paper" in r.rule
+
+
+def test_radiotherapy_rate_default_is_the_pathway_rule() -> None:
+    """Default denominator = primaries the pathway's radiosensitivity rule does not call resistant (it
+    adds colon and rectum to the paper's kidney and thyroid); the paper's set is a subset of it."""
+    assert set(STUDY_RT_EXCLUDED) <= RADIORESISTANT
+    frame = pd.DataFrame({"primary_tumor": ["colon", "rectum", "kidney", "lung", "lung"],
+                          "radiotherapy": ["yes", "no", "no", "yes", "no"]})
+    default = radiotherapy_rate(frame)
+    assert default.excluded_primaries == tuple(sorted(RADIORESISTANT))
+    assert (default.n_excluded, default.n_radiotherapy, default.n_known) == (3, 1, 2)
+    assert all(radiosensitivity(p) == "resistant" for p in default.excluded_primaries)
+    study = radiotherapy_rate(frame, excluded_primaries=STUDY_RT_EXCLUDED)
+    assert (study.n_excluded, study.n_radiotherapy, study.n_known) == (1, 2, 4)
 
 
 # ------------------------------------------------------------------------------ observed vs predicted

@@ -38,11 +38,12 @@ from spinemet.analysis.descriptive import DISCHARGE_LEVELS, TOKUHASHI_BANDS, jso
 from spinemet.analysis.logrank import logrank, logrank_trend
 from spinemet.analysis.survival import kaplan_meier
 from spinemet.errors import InvalidInputError
+from spinemet.pathway.radiosensitivity import RADIORESISTANT
 from spinemet.scores.tokuhashi import TOKUHASHI_BANDS as _TOKUHASHI_BAND_TABLE
 
 __all__ = [
     "PREDICTED_SURVIVAL_MONTHS",
-    "RADIORESISTANT_PRIMARIES",
+    "STUDY_RT_EXCLUDED",
     "BandSurvival",
     "DischargeSummary",
     "FisherResult",
@@ -62,8 +63,11 @@ __all__ = [
     "welch_t",
 ]
 
-RADIORESISTANT_PRIMARIES: tuple[str, ...] = ("kidney", "thyroid")
-"""Primaries the study treats as radiation-resistant and excludes from radiotherapy (38/47 in the paper)."""
+STUDY_RT_EXCLUDED: tuple[str, ...] = ("kidney", "thyroid")
+"""The paper's radiotherapy denominator leaves out "radiation-resistant cancer such as kidney and thyroid"
+(Uei 2018, Discussion: 38 of 47). Named here only to reproduce that number; it is a subset of the
+radiosensitivity rule's resistant class (``spinemet.pathway.radiosensitivity.RADIORESISTANT``: kidney,
+thyroid, colon, rectum - AO Surgery Reference), which is the default of :func:`radiotherapy_rate`."""
 
 PREDICTED_SURVIVAL_MONTHS: Mapping[str, float] = {"0-8": 6.0, "9-11": 6.0, "12-15": 12.0}
 """Months of each Tokuhashi band's predicted survival (Tokuhashi 2005: 0-8 < 6 months, 9-11 >= 6 months,
@@ -415,12 +419,24 @@ class RadiotherapyRate:
 
 
 def radiotherapy_rate(
-    frame: pd.DataFrame, *, excluded_primaries: Iterable[str] = RADIORESISTANT_PRIMARIES
+    frame: pd.DataFrame, *, excluded_primaries: Iterable[str] | None = None
 ) -> RadiotherapyRate:
-    """Radiotherapy = "yes" among patients whose primary is known and not in ``excluded_primaries`` (the
-    paper: 38 of 47 after excluding kidney and thyroid). ``rate`` = n_radiotherapy / n_known, where
+    """Radiotherapy = "yes" among patients whose primary is known and not in ``excluded_primaries``.
+
+    ``excluded_primaries`` defaults to the radiation-resistant primaries of the pathway's radiosensitivity
+    rule (``spinemet.pathway.radiosensitivity.RADIORESISTANT``: kidney, colon, rectum, thyroid); pass
+    :data:`STUDY_RT_EXCLUDED` (kidney, thyroid) for the paper's denominator (38 of 47), as
+    :func:`spinemet.analysis.study.analyse_study` does. ``rate`` = n_radiotherapy / n_known, where
     n_known excludes eligible patients with missing ``radiotherapy``."""
-    excl = tuple(excluded_primaries)
+    pathway_rule = excluded_primaries is None
+    excl = tuple(sorted(RADIORESISTANT)) if excluded_primaries is None else tuple(excluded_primaries)
+    source = (
+        "radiation-resistant by the pathway's radiosensitivity rule (AO Surgery Reference)"
+        if pathway_rule
+        else "the paper excluded radiation-resistant kidney and thyroid"
+        if set(excl) == set(STUDY_RT_EXCLUDED)
+        else "excluded by the caller"
+    )
     primary = _text(frame, "primary_tumor")
     rt = _text(frame, "radiotherapy")
     bad = sorted(set(rt.dropna()) - {"yes", "no"})
@@ -435,8 +451,7 @@ def radiotherapy_rate(
         n_missing=int(eligible.sum()) - n_known, n_radiotherapy=n_rt,
         rate=n_rt / n_known if n_known else math.nan, n_excluded=int(primary.isin(excl).sum()),
         n_primary_missing=int(primary.isna().sum()),
-        rule=f"radiotherapy yes / known, primary_tumor not in {', '.join(excl)} (paper: radiation-resistant "
-        "kidney and thyroid excluded)",
+        rule=f"radiotherapy yes / known, primary_tumor not in {', '.join(excl)} ({source})",
     )  # fmt: skip
 
 

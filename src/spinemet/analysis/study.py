@@ -24,6 +24,7 @@ from spinemet.analysis.descriptive import (
 )
 from spinemet.analysis.frankel_table import FrankelTable, frankel_table
 from spinemet.analysis.outcomes import (
+    STUDY_RT_EXCLUDED,
     DischargeSummary,
     MistComparison,
     ObservedVsPredicted,
@@ -219,7 +220,7 @@ def analyse_study(frame: pd.DataFrame, *, median_ci: str = "log", add_scores: bo
                                          levels=("conventional", "mist"), variable="vas"),
         discharge=discharge_summary(frame),
         discharge_contradictions=discharge_rule_contradictions(frame),
-        radiotherapy=radiotherapy_rate(frame),
+        radiotherapy=radiotherapy_rate(frame, excluded_primaries=STUDY_RT_EXCLUDED),  # the paper's 38/47
         observed_vs_predicted=observed_vs_predicted(frame, median_ci=median_ci),
         prognostic=prognostic,
         calibration=tokuhashi_calibration(frame, ci_method=median_ci),
