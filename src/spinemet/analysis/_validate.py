@@ -18,6 +18,7 @@ from spinemet.errors import InvalidInputError
 
 __all__ = [
     "as_event",
+    "as_float_array",
     "as_group",
     "as_time",
     "as_weights",
@@ -45,6 +46,17 @@ def _one_dim(values: Any, name: str) -> np.ndarray:
         raise InvalidInputError(name, f"array of shape {arr.shape}", "a one-dimensional array")
     if arr.size == 0:
         raise InvalidInputError(name, "an empty array", "at least one observation")
+    return arr
+
+
+def as_float_array(values: Any, name: str) -> np.ndarray:
+    """A one-dimensional float64 array; NaN allowed (callers drop or reject missing values themselves)."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(name, values, "numeric values", str(exc)) from exc
+    if arr.ndim != 1:
+        raise InvalidInputError(name, f"array of shape {arr.shape}", "a one-dimensional array")
     return arr
 
 

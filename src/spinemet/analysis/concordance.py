@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from spinemet.analysis._dist import norm_ppf
+from spinemet.analysis._validate import as_float_array
 from spinemet.errors import InvalidInputError
 
 __all__ = ["ConcordanceResult", "concordance"]
@@ -203,16 +204,6 @@ def _counts_and_influence(
     return counts, infl
 
 
-def _as_float(name: str, values: ArrayLike) -> NDArray[np.float64]:
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(name, values, "numeric values", str(exc)) from exc
-    if arr.ndim != 1:
-        raise InvalidInputError(name, f"array of shape {arr.shape}", "a one-dimensional array")
-    return arr
-
-
 def concordance(
     time: ArrayLike,
     event: ArrayLike,
@@ -237,9 +228,9 @@ def concordance(
 
     R: ``concordance(Surv(time, event) ~ score, reverse=reverse)``.
     """
-    t = _as_float("time", time)
-    e = _as_float("event", event)
-    x = _as_float("score", score)
+    t = as_float_array(time, "time")
+    e = as_float_array(event, "event")
+    x = as_float_array(score, "score")
     if not (t.shape == e.shape == x.shape):
         raise InvalidInputError("time/event/score", f"lengths {t.shape[0]}, {e.shape[0]}, {x.shape[0]}",
                                 "arrays of equal length")

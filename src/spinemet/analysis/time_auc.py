@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from spinemet.analysis._validate import as_float_array
 from spinemet.errors import InvalidInputError
 
 __all__ = ["TimeAUCResult", "censoring_survival", "time_dependent_auc"]
@@ -82,16 +83,6 @@ def censoring_survival(time: NDArray[np.float64], event: NDArray[np.bool_], at: 
     return np.where(idx >= 0, g[np.maximum(idx, 0)], 1.0)
 
 
-def _as_float(name: str, values: ArrayLike) -> NDArray[np.float64]:
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(name, values, "numeric values", str(exc)) from exc
-    if arr.ndim != 1:
-        raise InvalidInputError(name, f"array of shape {arr.shape}", "a one-dimensional array")
-    return arr
-
-
 def time_dependent_auc(
     time: ArrayLike,
     event: ArrayLike,
@@ -115,10 +106,10 @@ def time_dependent_auc(
     """
     if method != "cumulative_dynamic":
         raise InvalidInputError("method", method, "'cumulative_dynamic'")
-    t = _as_float("time", time)
-    e = _as_float("event", event)
-    m = _as_float("marker", marker)
-    tau = _as_float("times", np.atleast_1d(np.asarray(times, dtype=object)))
+    t = as_float_array(time, "time")
+    e = as_float_array(event, "event")
+    m = as_float_array(marker, "marker")
+    tau = as_float_array(np.atleast_1d(np.asarray(times, dtype=object)), "times")
     if not (t.shape == e.shape == m.shape):
         raise InvalidInputError("time/event/marker", f"lengths {t.shape[0]}, {e.shape[0]}, {m.shape[0]}",
                                 "arrays of equal length")
