@@ -56,6 +56,7 @@ __all__ = [
     "format_number",
     "format_percent",
     "jsonable",
+    "numeric_column",
     "region_series",
     "sins_band_series",
     "table1",
@@ -388,6 +389,14 @@ def sins_band_series(frame: pd.DataFrame) -> pd.Series:
     """SINS band (stable 0-6 | potentially_unstable 7-12 | unstable 13-18; Fisher 2010, not the paper's
     inverted labels, scores.md §13 #1): ``sins_band`` if present, else from ``sins``."""
     return _band_from_total(frame, "sins_band", "sins", "sins_band")
+
+
+def numeric_column(frame: pd.DataFrame, col: str) -> np.ndarray:
+    """Column ``col`` as float64 with NaN for missing or non-numeric values; all NaN when the column is
+    absent (an optional cohort column such as ``barthel_post`` or ``survival_months``)."""
+    if col not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 # ------------------------------------------------------------------------------------------ the tables

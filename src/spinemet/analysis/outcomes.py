@@ -34,7 +34,13 @@ from spinemet.analysis._dist import (
     t_two_sided_p,
     wilcox_rank_sum_cdf,
 )
-from spinemet.analysis.descriptive import DISCHARGE_LEVELS, TOKUHASHI_BANDS, jsonable, tokuhashi_band_series
+from spinemet.analysis.descriptive import (
+    DISCHARGE_LEVELS,
+    TOKUHASHI_BANDS,
+    jsonable,
+    numeric_column,
+    tokuhashi_band_series,
+)
 from spinemet.analysis.logrank import logrank, logrank_trend
 from spinemet.analysis.survival import kaplan_meier
 from spinemet.errors import InvalidInputError
@@ -78,12 +84,6 @@ _LIVED_BEYOND_RULE = (
     "Tokuhashi 2005 bands); a death at or before the threshold = not beyond; a patient censored at or "
     "before the threshold = unknown (reported separately); missing survival = missing"
 )
-
-
-def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
-    if col not in frame.columns:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _text(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -377,7 +377,7 @@ def discharge_rule_contradictions(frame: pd.DataFrame, *, barthel_threshold: flo
     Returns columns ``patient_id``, ``barthel_post``, ``family_care``, ``reason``, in the frame's order.
     """
     dest = _text(frame, "discharge")
-    barthel = _num(frame, "barthel_post")
+    barthel = numeric_column(frame, "barthel_post")
     family = _text(frame, "family_care")
     mask = (dest == "home").to_numpy() & (barthel < barthel_threshold) & (family != "yes").to_numpy()
     ids = frame["patient_id"] if "patient_id" in frame.columns else pd.Series(frame.index, index=frame.index)
@@ -517,8 +517,8 @@ def observed_vs_predicted(
     missing = [b for b in TOKUHASHI_BANDS if b not in thresholds]
     if missing or any(not float(thresholds[b]) > 0 for b in TOKUHASHI_BANDS if b in thresholds):
         raise InvalidInputError("thresholds", dict(thresholds), "months > 0 for each of 0-8, 9-11, 12-15")
-    time = _num(frame, "survival_months")
-    dead = _num(frame, "dead")
+    time = numeric_column(frame, "survival_months")
+    dead = numeric_column(frame, "dead")
     band = tokuhashi_band_series(frame).to_numpy(dtype=object)
     has_surv = ~np.isnan(time) & ~np.isnan(dead)
     predicted = _predicted_text()
@@ -616,11 +616,11 @@ def mist_vs_conventional(frame: pd.DataFrame) -> MistComparison:
     is_m = (proc == "mist").to_numpy()
     is_c = (proc == "conventional").to_numpy()
     continuous = {
-        "operative_time_min": _num(frame, "operative_time_min"),
-        "blood_loss_ml": _num(frame, "blood_loss_ml"),
-        "levels_fused": _num(frame, "levels_fused"),
-        "barthel_gain": _num(frame, "barthel_post") - _num(frame, "barthel_pre"),
-        "vas_change": _num(frame, "vas_post") - _num(frame, "vas_pre"),
+        "operative_time_min": numeric_column(frame, "operative_time_min"),
+        "blood_loss_ml": numeric_column(frame, "blood_loss_ml"),
+        "levels_fused": numeric_column(frame, "levels_fused"),
+        "barthel_gain": numeric_column(frame, "barthel_post") - numeric_column(frame, "barthel_pre"),
+        "vas_change": numeric_column(frame, "vas_post") - numeric_column(frame, "vas_pre"),
     }
     variables: dict[str, GroupComparison] = {}
     for name, v in continuous.items():
@@ -638,7 +638,7 @@ def mist_vs_conventional(frame: pd.DataFrame) -> MistComparison:
         variable="any_complication", n_mist=nm, n_conventional=nc, n_missing=0,
         fisher=fisher_2x2([[em, nm - em], [ec, nc - ec]]), events_mist=em, events_conventional=ec,
     )  # fmt: skip
-    time, dead = _num(frame, "survival_months"), _num(frame, "dead")
+    time, dead = numeric_column(frame, "survival_months"), numeric_column(frame, "dead")
     ok = (is_m | is_c) & ~np.isnan(time) & ~np.isnan(dead)
     chi2 = p = math.nan
     if (ok & is_m).any() and (ok & is_c).any():

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from spinemet.analysis.concordance import concordance
-from spinemet.analysis.descriptive import TOKUHASHI_BANDS, jsonable, tokuhashi_band_series
+from spinemet.analysis.descriptive import TOKUHASHI_BANDS, jsonable, numeric_column, tokuhashi_band_series
 from spinemet.analysis.survival import kaplan_meier
 from spinemet.analysis.time_auc import time_dependent_auc
 from spinemet.errors import InvalidInputError
@@ -107,12 +107,7 @@ class BandCalibration:
 
 
 def _survival_arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    def num(col: str) -> np.ndarray:
-        if col not in frame.columns:
-            return np.full(len(frame), np.nan)
-        return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-    return num("survival_months"), num("dead")
+    return numeric_column(frame, "survival_months"), numeric_column(frame, "dead")
 
 
 def _score_column(frame: pd.DataFrame, score: str) -> np.ndarray | None:
@@ -120,7 +115,7 @@ def _score_column(frame: pd.DataFrame, score: str) -> np.ndarray | None:
     names += ["bauer_modified"] if score == "modified_bauer" else []
     for name in names:
         if name in frame.columns:
-            return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            return numeric_column(frame, name)
     return None
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from spinemet.analysis.descriptive import (
     TOKUHASHI_BANDS,
     jsonable,
+    numeric_column,
     table1,
     table4,
     table5,
@@ -151,12 +152,7 @@ class StudyResults:
 
 
 def _overall_survival(frame: pd.DataFrame, median_ci: str) -> OverallSurvival:
-    def num(col: str) -> np.ndarray:
-        if col not in frame.columns:
-            return np.full(len(frame), np.nan)
-        return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-    time, dead = num("survival_months"), num("dead")
+    time, dead = numeric_column(frame, "survival_months"), numeric_column(frame, "dead")
     ok = ~np.isnan(time) & ~np.isnan(dead)
     method = f"Kaplan-Meier, median with 95% CI ci_method={median_ci!r} (R survfit conf.type / SPSS KM)"
     if not ok.any():
