@@ -249,3 +249,16 @@ def test_mist_vs_conventional_demo_matches_r(demo: pd.DataFrame) -> None:
     by_proc = DEMO_R["survival_by_procedure"]
     assert out.survival_logrank_chi2 == pytest.approx(by_proc["logrank_chi2"], rel=1e-9)
     assert out.survival_logrank_p == pytest.approx(by_proc["logrank_p"], rel=1e-8)
+
+
+@pytest.mark.parametrize("table", [[[3, 9], [12, 6]], [[1, 20], [7, 5]], [[10, 2], [3, 15]]])
+def test_fisher_odds_ratio_roots_equal_scipy_conditional(table: list[list[int]]) -> None:
+    """The bisection roots equal scipy's brentq-based conditional MLE and exact CI (scipy
+    ``odds_ratio(kind="conditional")``, R ``fisher.test``'s estimate and conf.int to full precision)."""
+    from scipy.stats.contingency import odds_ratio
+
+    ref = odds_ratio(table, kind="conditional")
+    ci = ref.confidence_interval(0.95)
+    res = fisher_2x2(table)
+    assert res.odds_ratio == pytest.approx(ref.statistic, rel=1e-11)
+    assert res.ci95 == pytest.approx((ci.low, ci.high), rel=1e-11)
