@@ -208,3 +208,13 @@ def test_untied_path_last_subject_alone() -> None:
     b = logrank([1, 2, 3, 4], [1, 1, 0, 1], [0, 1, 0, 1])
     np.testing.assert_allclose(a.variance, b.variance, rtol=1e-12)
     assert a.chi2 == pytest.approx(b.chi2, rel=1e-12)
+
+
+def test_result_trend_equals_logrank_trend() -> None:
+    """``logrank(...).trend(scores)`` reuses the survdiff O, E, V: the same numbers as logrank_trend."""
+    time, event, groups = load_dataset("pbc_stage")
+    group = groups["stage"]
+    for rho in (0, 1):
+        direct = logrank_trend(time, event, group, rho=rho)
+        reused = logrank(time, event, group, rho=rho).trend()
+        assert reused == direct

@@ -78,6 +78,11 @@ class LogRankResult:
                 }
             )
 
+    def trend(self, scores: Sequence[float] | Mapping[Any, float] | None = None) -> TrendResult:
+        """Test for trend over the ordered groups from this result's O, E and V (weighted when rho > 0);
+        see :func:`logrank_trend`. Saves recounting the data when both tests are wanted."""
+        return _trend(self, scores)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
@@ -354,12 +359,16 @@ def logrank_trend(
     ``scores``: one number per group in sorted label order, or a mapping label -> score; default 1..k.
     Statistic: U = sum_j s_j (O_j - E_j), chi2 = U^2 / (s' V s), 1 df, with O, E, V from
     ``survdiff(..., rho=rho)`` (Collett 2015, ch. 2, test for trend). Reference computed in R from survdiff.
+    Equal to ``logrank(time, event, group, rho=rho).trend(scores)``, which reuses a log-rank already run.
     """
-    r = _check_rho(rho)
-    t, e, codes, labels = _inputs(time, event, group)
+    return logrank(time, event, group, rho=rho).trend(scores)
+
+
+def _trend(
+    result: LogRankResult, scores: Sequence[float] | Mapping[Any, float] | None
+) -> TrendResult:
+    labels = result.groups
     k = labels.size
-    if k < 2:
-        raise InvalidInputError("group", f"{k} distinct value", "at least 2 distinct groups")
     if scores is None:
         s = np.arange(1, k + 1, dtype=np.float64)
     elif isinstance(scores, Mapping):
@@ -371,7 +380,7 @@ def logrank_trend(
         s = np.asarray(scores, dtype=np.float64)
         if s.shape != (k,) or not np.all(np.isfinite(s)):
             raise InvalidInputError("scores", list(scores), f"{k} finite numbers (one per group, sorted)")
-    observed, expected, variance = _oev(*_risk_event_table(t, e, codes, k), "fh", r)
+    observed, expected, variance = result.observed, result.expected, result.variance
     u = float(s @ (observed - expected))
     var = float(s @ variance @ s)
     note = ""

@@ -41,7 +41,7 @@ from spinemet.analysis.descriptive import (
     numeric_column,
     tokuhashi_band_series,
 )
-from spinemet.analysis.logrank import logrank, logrank_trend
+from spinemet.analysis.logrank import logrank
 from spinemet.analysis.survival import kaplan_meier
 from spinemet.errors import InvalidInputError
 from spinemet.pathway.radiosensitivity import RADIORESISTANT
@@ -568,7 +568,7 @@ def observed_vs_predicted(
         lr = logrank(time[use], dead[use], band[use].astype(str))
         lr_chi2, lr_df, lr_p = float(lr.chi2), float(lr.df), float(lr.p)
         order = {b: float(i + 1) for i, b in enumerate(TOKUHASHI_BANDS)}
-        tr = logrank_trend(time[use], dead[use], band[use].astype(str), scores=order)
+        tr = lr.trend(order)  # same O, E, V as logrank_trend(...) without recounting
         tr_chi2, tr_p = float(tr.chi2), float(tr.p)
     return ObservedVsPredicted(
         bands=bands, n=len(frame), n_used=int(use.sum()), n_missing=len(frame) - int(use.sum()),
