@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,8 @@ from hypothesis import strategies as st
 from spinemet.analysis import analyse_study, logrank, logrank_trend
 from spinemet.analysis.descriptive import tokuhashi_band_series
 from spinemet.cohort import add_score_columns, load_demo, synth
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "r"
 
 DROPPABLE = (
     "survival_months", "dead", "barthel_pre", "barthel_post", "vas_pre", "vas_post", "procedure",
@@ -80,15 +83,22 @@ def test_analyse_study_without_deaths_has_no_trend_p() -> None:
     assert strict["observed_vs_predicted"]["trend_p"] is None
 
 
-def test_logrank_trend_without_events_is_nan_not_error() -> None:
-    """As R: survdiff with no events gives obs = exp = 0 and var = 0, so U = 0, s'Vs = 0 and the trend
-    chi-square 0/0 is undefined: chi2 and p NaN, with a note."""
-    res = logrank_trend([1.0, 2.0, 3.0, 4.0], [0, 0, 0, 0], ["a", "a", "b", "b"])
-    assert res.u == 0.0 and res.variance == 0.0
-    assert np.isnan(res.chi2) and np.isnan(res.p)
-    assert "no events" in res.note
-    plain = logrank([1.0, 2.0, 3.0, 4.0], [0, 0, 0, 0], ["a", "a", "b", "b"])
-    assert plain.chi2 == 0.0 and np.isnan(plain.p)
+def test_logrank_and_trend_without_events_match_r() -> None:
+    """R (tests/r/km_logrank.R -> logrank_noevents.json): ``survdiff(Surv(time, event) ~ group)`` with
+    every event 0 gives obs = exp = 0, var = 0, chisq 0, p NA; the trend U^2 / s'Vs is 0/0 = NaN. Here:
+    the same numbers, NaN p, and a note instead of a ZeroDivisionError."""
+    ref = json.loads((DATA / "logrank_noevents.json").read_text())
+    time, event, group = ref["data"]["time"], ref["data"]["event"], ref["data"]["group"]
+    plain = logrank(time, event, group)
+    np.testing.assert_array_equal(plain.observed, ref["obs"])
+    np.testing.assert_array_equal(plain.expected, ref["exp"])
+    np.testing.assert_array_equal(plain.variance, ref["var"])
+    assert plain.chi2 == ref["chisq"]
+    assert ref["pvalue"] == "NaN" and np.isnan(plain.p)
+    trend = logrank_trend(time, event, group, scores=ref["trend"]["scores"])
+    assert (trend.u, trend.variance) == (ref["trend"]["u"], ref["trend"]["var"])
+    assert ref["trend"]["chisq"] == "NaN" and np.isnan(trend.chi2) and np.isnan(trend.p)
+    assert "no events" in trend.note
 
 
 @pytest.mark.parametrize("n", [0, 1, 2])

@@ -222,3 +222,20 @@ if (file.exists(demo)) {
                   tokuhashi_band = band, procedure = dm$procedure)
   write_json_file(km, file.path(out_dir, "km_demo.json"))
 }
+
+# No deaths at all (logrank_noevents.json): survdiff gives obs = exp = 0, var = 0, chisq 0 and p NA;
+# the trend statistic U^2 / s'Vs is then 0/0 = NaN. spinemet reports NaN p (and a note) instead of raising.
+ne_time <- c(1, 2, 3, 4, 5, 6)
+ne_event <- rep(0, 6)
+ne_group <- c("a", "a", "b", "b", "c", "c")
+sd <- suppressWarnings(survdiff(Surv(ne_time, ne_event) ~ ne_group))
+s <- 1:3
+u <- sum(s * (sd$obs - sd$exp))
+vs <- as.numeric(t(s) %*% sd$var %*% s)
+write_json_file(list(
+  call = "survdiff(Surv(time, event) ~ group) with event all 0; trend U = sum(s*(obs-exp)), V = t(s) %*% var %*% s",
+  data = list(time = ne_time, event = ne_event, group = ne_group),
+  obs = sd$obs, exp = sd$exp, var = sd$var, chisq = sd$chisq,
+  pvalue = sd$pvalue,
+  trend = list(scores = s, u = u, var = vs, chisq = u^2 / vs)),
+  file.path(out_dir, "logrank_noevents.json"))
