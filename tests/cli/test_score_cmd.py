@@ -218,3 +218,20 @@ def test_missing_input_file_and_unknown_extension(tmp_path: Path) -> None:
     result = runner.invoke(app, ["score", str(odd), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 1 and "nothing written" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json"]
+
+
+def test_file_mode_keeps_numbers_as_written(tmp_path: Path) -> None:
+    """Whole numbers in a decimal column stay ``3`` (not ``3.0``) even when the column also holds 3.5;
+    integer columns are written without ``.0``: the input's cells come out unchanged."""
+    src = tmp_path / "cohort.csv"
+    src.write_text(
+        "patient_id,age,kps,survival_months,dead,vas_pre,barthel_pre\n"
+        "P1,60,70,3,1,3,45\nP2,71,80,3.5,0,4.5,100\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["score", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    scored = pd.read_csv(out, dtype=str, keep_default_na=False)
+    source = pd.read_csv(src, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(scored[source.columns], source)

@@ -80,3 +80,32 @@ def test_csv_is_written_as_the_format_says(tmp_path):
     assert cells["surgery_date"] == frame["surgery_date"].iat[0].strftime("%Y-%m-%d")
     assert cells["dead"] in ("0", "1")
     assert "\r" not in text
+
+
+CANONICAL_CSV = (
+    "patient_id,sex,age,kps,primary_tumor,survival_months,dead,vas_pre,vas_post,barthel_pre,"
+    "operative_time_min,blood_loss_ml,crp_mg_dl,surgery_date\n"
+    "P1,M,60,70,lung,3,1,3,0,45,180,350,0.1,2019-05-02\n"
+    "P2,F,71,80,breast,3.5,0,4.5,2.25,,95,1200,12,\n"
+    "P3,,88,,kidney,24,0,,,100,,,,2020-01-31\n"
+)
+
+
+@pytest.mark.parametrize("canonical", [CANONICAL_CSV])
+def test_canonical_csv_round_trips_byte_for_byte(tmp_path, canonical):
+    """read -> write of a canonical CSV gives the same bytes: integer columns without ``.0`` and decimal
+    columns in their shortest form (``3``, not ``3.0``; ``3.5``; ``0.1``)."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(canonical.encode("utf-8"))
+    out = tmp_path / "out.csv"
+    write_cohort(read_cohort(src), out)
+    assert out.read_bytes() == src.read_bytes()
+
+
+def test_decimal_columns_never_use_exponent_notation(tmp_path):
+    """1e-7 mg/dl is written positionally (``0.0000001``) and reads back to the same double."""
+    f = pd.DataFrame({"patient_id": ["P1", "P2"], "crp_mg_dl": [1e-7, 123456.75]})
+    out = tmp_path / "out.csv"
+    write_cohort(f, out)
+    assert out.read_text(encoding="utf-8").splitlines()[1:] == ["P1,0.0000001", "P2,123456.75"]
+    assert read_cohort(out).frame["crp_mg_dl"].tolist() == [1e-7, 123456.75]

@@ -262,17 +262,21 @@ def _problem_text(p: Any, *, with_row: bool = True) -> str:
 
 
 def _output_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Whole-number float columns as nullable integers, dates as ISO text (for CSV)."""
-    out = {}
+    """The frame as CSV text: cohort columns as ``write_cohort`` writes them (integers without ``.0``,
+    decimals in the shortest round-trip form, dates ISO); added float columns the same way."""
+    from spinemet.cohort.csv_io import number_text, text_frame
+    from spinemet.cohort.schema import COLUMN_BY_NAME
+
+    out = text_frame(frame)
     for name in frame.columns:
         s = frame[name]
-        if pd.api.types.is_float_dtype(s) and ((s.dropna() % 1) == 0).all():
-            out[name] = s.astype("Int64")
+        if str(name) in COLUMN_BY_NAME:
+            continue
+        if pd.api.types.is_float_dtype(s):
+            out[name] = pd.Series(number_text(s.to_numpy()), index=frame.index, dtype=object)
         elif pd.api.types.is_datetime64_any_dtype(s):
             out[name] = s.dt.strftime("%Y-%m-%d")
-        else:
-            out[name] = s
-    return pd.DataFrame(out, index=frame.index)
+    return out
 
 
 def _write_atomic(frame: pd.DataFrame, path: Path) -> None:

@@ -19,7 +19,7 @@ from spinemet.cohort.problems import CohortValidationError, Problem
 from spinemet.cohort.raw import RawTable
 from spinemet.cohort.schema import COLUMN_BY_NAME
 
-__all__ = ["decode_text", "read_csv_raw", "text_frame", "write_csv"]
+__all__ = ["decode_text", "number_text", "read_csv_raw", "text_frame", "write_csv"]
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -150,19 +150,34 @@ def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> Ra
     return RawTable(frame, rows, header_row=lines[first], notes=notes)
 
 
+def number_text(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Numbers as the shortest text that reads back to the same double: ``3`` for 3.0, ``3.5``, ``0.1``
+    (never ``3.0``, never exponent notation); missing values as ``""``."""
+    x = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    out = np.full(len(x), "", dtype=object)
+    finite = np.isfinite(x)
+    with np.errstate(invalid="ignore"):
+        whole = finite & (np.mod(x, 1) == 0) & (np.abs(x) < 2.0**53)
+    out[whole] = (x[whole] + 0.0).astype(np.int64).astype(str)
+    rest = np.flatnonzero(finite & ~whole)
+    out[rest] = [np.format_float_positional(v, unique=True, trim="-") for v in x[rest].tolist()]
+    return out
+
+
 def text_frame(typed: pd.DataFrame) -> pd.DataFrame:
-    """A typed cohort frame as the strings written to CSV (integers without ``.0``, dates ISO, NA empty)."""
+    """A typed cohort frame as the strings written to CSV: integer columns without ``.0``, decimal
+    columns in the shortest round-trip form (``3``, ``3.5``), dates ISO, NA empty."""
     out = {}
     for name in typed.columns:
         s = typed[name]
         col = COLUMN_BY_NAME.get(str(name))
-        if col is not None and col.kind in ("integer", "binary"):
-            out[name] = s.astype("Int64")
+        if col is not None and col.numeric:
+            out[name] = pd.Series(number_text(s.to_numpy()), index=s.index, dtype=object)
         elif col is not None and col.kind == "date":
             out[name] = s.dt.strftime("%Y-%m-%d")
         else:
             out[name] = s
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, index=typed.index)
 
 
 def write_csv(
