@@ -123,9 +123,47 @@ def test_backup_restore_followup_audit(backend: str, db_factory, tmp_path: Path)
     assert _counts(dst) == _counts(src)
     refused = run("restore", str(archive), "--db", dst)
     assert refused.exit_code == 1 and "not empty" in refused.output
-    forced = run("restore", str(archive), "--db", dst, "--force")
-    assert forced.exit_code == 0
-    assert _counts(dst) == _counts(src)
+    forced = run("restore", str(archive), "--db", dst, "--force", "--safety-dir", str(tmp_path / "safe"))
+    assert forced.exit_code == 0, forced.output
+    assert "safety backup" in forced.output and str(tmp_path / "safe") in forced.output
+    after, source = _counts(dst), _counts(src)
+    assert after["audit_log"] == source["audit_log"] + 1  # the restore is recorded
+    assert {k: v for k, v in after.items() if k != "audit_log"} == {
+        k: v for k, v in source.items() if k != "audit_log"
+    }
+
+
+def test_forced_restore_does_not_shrink_the_audit_trail(
+    backend: str, db_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """The acceptance scenario: import; backup; import a changed file; restore --force; audit."""
+    monkeypatch.chdir(tmp_path)
+    db = db_factory.url(backend)
+    good = tmp_path / "good.csv"
+    good.write_bytes(demo_path().read_bytes())
+    lines = demo_path().read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("blood_loss_ml")] = "777"
+    good2 = tmp_path / "good2.csv"
+    good2.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
+    assert run("import", str(good), "--db", db).exit_code == 0
+    assert run("backup", "--db", db, "-o", str(tmp_path / "t.zip")).exit_code == 0
+    assert run("import", str(good2), "--db", db).exit_code == 0
+    before = json.loads(run("audit", "--db", db, "--json").output)
+    forced = run("restore", str(tmp_path / "t.zip"), "--db", db, "--force", "--user", "erin")
+    assert forced.exit_code == 0, forced.output
+    safety = list((tmp_path / "spinemet-backups").glob("pre-restore-*.zip"))
+    assert len(safety) == 1 and str(safety[0]) in forced.output
+    after = json.loads(run("audit", "--db", db, "--json").output)
+    assert len(after) == len(before) + 1
+    assert after[-2]["table_name"] == "replaced:patient" and after[-2]["field"] == "blood_loss_ml"
+    assert after[-2]["old_value"] == before[-1]["old_value"] and after[-2]["at"] == before[-1]["at"]
+    assert (after[-1]["username"], after[-1]["record_id"]) == ("erin", "restore")
+    assert safety[0].name in after[-1]["new_value"]
+    without = run("restore", str(tmp_path / "t.zip"), "--db", db)
+    assert without.exit_code == 1 and "not empty" in without.output
+    assert len(json.loads(run("audit", "--db", db, "--json").output)) == len(after)
 
 
 def test_db_commands_and_env_url(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811

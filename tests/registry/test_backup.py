@@ -91,8 +91,91 @@ def test_restore_refuses_non_empty_target_unless_force(engine, backend: str, db_
     with pytest.raises(BackupError, match="not empty"):
         restore(target, tmp_path / "b.zip")
     assert _dump(target) == before
-    restore(target, tmp_path / "b.zip", force=True)
-    assert _dump(target) == _dump(engine)
+    restore(target, tmp_path / "b.zip", force=True, safety_dir=tmp_path / "safe")
+    after, source = _dump(target), _dump(engine)
+    assert {k: v for k, v in after.items() if k != "audit_log"} == {
+        k: v for k, v in source.items() if k != "audit_log"
+    }
+    assert after["audit_log"][: len(source["audit_log"])] == source["audit_log"]
+
+
+def _audit_body(row: tuple) -> tuple:
+    """An audit row without its id (re-appended rows get new ids)."""
+    return tuple(row[1:])
+
+
+def test_forced_restore_keeps_the_replaced_trail_and_records_itself(
+    engine, backend: str, db_factory, tmp_path: Path
+) -> None:
+    """import; backup; later update; restore --force: nothing of the trail is lost, the restore is audited."""
+    from spinemet.registry.importer import file_sha256
+
+    _fill(engine)
+    backup(engine, tmp_path / "b.zip")
+    at_backup = _dump(engine)
+    frame = make_cohort(25, seed=5)
+    frame.loc[7, "age"] = 33.0 if frame.loc[7, "age"] != 33.0 else 34.0
+    with engine.begin() as conn:
+        store_frame(conn, frame, WriteContext(username="carol", reason="later update"))
+    before = _dump(engine)
+    later = before["audit_log"][len(at_backup["audit_log"]) :]
+    assert later and {r[9] for r in later} == {"later update"}
+
+    info = restore(engine, tmp_path / "b.zip", force=True, safety_dir=tmp_path / "safe", username="dave")
+
+    # (a) the replaced database is in a safety backup, which restores to exactly what was replaced
+    assert info.safety_backup is not None and info.safety_backup.parent == tmp_path / "safe"
+    assert info.safety_backup.name.startswith("pre-restore-") and info.safety_backup.suffix == ".zip"
+    assert info.replaced_rows == {k: len(v) for k, v in before.items()}
+    check = db_factory.engine(backend, migrate=False)
+    restore(check, info.safety_backup)
+    assert _dump(check) == before
+    # the data are the backup's; the trail is the backup's, then the replaced rows, then the restore
+    after = _dump(engine)
+    assert {k: v for k, v in after.items() if k != "audit_log"} == {
+        k: v for k, v in at_backup.items() if k != "audit_log"
+    }
+    trail = after["audit_log"]
+    n = len(at_backup["audit_log"])
+    assert trail[:n] == at_backup["audit_log"]
+    assert len(trail) == len(before["audit_log"]) + 1  # never shrinks
+    reappended = trail[n:-1]
+    assert [r[4] for r in reappended] == ["replaced:" + r[4] for r in later]
+    assert [(r[1], r[2], r[3], *r[5:]) for r in reappended] == [(r[1], r[2], r[3], *r[5:]) for r in later]
+    # (b) the restore itself: who, what, backup and safety backup with their sha256, rows replaced
+    last = trail[-1]
+    assert (last[2], last[3], last[4], last[5]) == ("dave", "insert", "database", "restore")
+    assert last[10] == "b.zip" and last[11] == file_sha256(tmp_path / "b.zip")
+    details = json.loads(last[8])
+    assert details["backup_sha256"] == file_sha256(tmp_path / "b.zip")
+    assert details["safety_backup"] == info.safety_backup.name
+    assert details["safety_backup_sha256"] == file_sha256(info.safety_backup)
+    assert json.loads(details["rows_replaced"]) == info.replaced_rows
+    assert details["replaced_audit_rows_appended"] == str(len(later))
+    assert "b.zip" in last[9] and info.safety_backup.name in last[9]
+
+
+def test_restore_refused_when_target_changes_during_safety_backup(
+    engine, backend: str, tmp_path: Path, monkeypatch
+) -> None:
+    from spinemet.registry import backup as backup_module
+
+    _fill(engine)
+    backup(engine, tmp_path / "b.zip")
+    real = backup_module.backup
+
+    def racing(eng, path):
+        info = real(eng, path)
+        with eng.begin() as conn:
+            add_follow_up(conn, "P00001", WriteContext(username="x", reason="y"), status="alive", months=1)
+        return info
+
+    monkeypatch.setattr(backup_module, "backup", racing)
+    before_race = _dump(engine)
+    with pytest.raises(BackupError, match="changed while"):
+        restore(engine, tmp_path / "b.zip", force=True, safety_dir=tmp_path / "safe")
+    after = _dump(engine)
+    assert len(after["follow_up"]) == len(before_race["follow_up"]) + 1  # untouched apart from the race
 
 
 def _corrupt_member(src: Path, dst: Path, member: str) -> None:

@@ -272,18 +272,36 @@ def restore_cmd(
     ],
     db: DbOption = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace a database that already holds data.")
+        bool,
+        typer.Option(
+            "--force", help="Replace a database that already holds data (a safety backup is written first)."
+        ),
     ] = False,
+    safety_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--safety-dir",
+            file_okay=False,
+            help="Directory for the safety backup of a replaced database "
+            "(default: spinemet-backups/ next to the SQLite file, else in the current directory).",
+        ),
+    ] = None,
+    user: UserOption = None,
 ) -> None:
-    """Restore a backup into an empty database (checksums verified; one transaction)."""
+    """Restore a backup (checksums verified; one transaction); --force replaces a non-empty database."""
     from spinemet.registry.backup import restore
 
     try:
-        info = restore(_engine(db), file, force=force)
+        info = restore(_engine(db), file, force=force, safety_dir=safety_dir, username=user)
     except _registry_errors() as exc:
         raise _fail(str(exc)) from None
+    if info.safety_backup is not None:
+        replaced = ", ".join(f"{k} {v}" for k, v in (info.replaced_rows or {}).items())
+        typer.echo(f"safety backup of the replaced database written to {info.safety_backup} ({replaced})")
     counts = ", ".join(f"{k} {v}" for k, v in info.rows.items())
     typer.echo(f"restored {file} (schema {info.schema_revision}; {counts})")
+    if info.safety_backup is not None:
+        typer.echo("the restore and the replaced database's audit rows were appended to the audit trail")
 
 
 @followup_app.command("add")

@@ -4,8 +4,14 @@ A backup is a zip file holding ``manifest.json`` (format, schema revision, and f
 columns, row count and the sha256 of its data file) and ``tables/<table>.jsonl`` (one JSON array per
 row, in primary-key order). It does not depend on the backend: a backup of SQLite restores into
 PostgreSQL and back. Restore verifies every checksum before writing anything, refuses a non-empty
-target unless ``force=True`` (which drops and recreates the registry tables), and runs in one
-transaction, so a failed restore leaves the target as it was.
+target unless ``force=True``, and runs in one transaction, so a failed restore leaves the target as it
+was.
+
+A forced restore never loses the replaced data or its audit trail ("nothing lost, ever"): it first
+writes a safety backup of the current database (``pre-restore-<UTC time>.zip``), then replaces the
+tables, re-appends the replaced database's audit rows that the backup does not hold (``table_name``
+prefixed with ``replaced:``), and appends one row recording the restore (who, when, backup file and
+sha256, safety backup file and sha256, rows replaced and restored).
 """
 
 from __future__ import annotations
@@ -24,17 +30,33 @@ from typing import Any
 from sqlalchemy import Boolean, Connection, Date, DateTime, Engine, Float, Integer, Table, func, select, text
 
 from spinemet import __version__
-from spinemet.registry.audit import utc_now
+from spinemet.registry.audit import default_username, record_json, utc_now
 from spinemet.registry.bulk import bulk_insert
 from spinemet.registry.errors import BackupError
-from spinemet.registry.models import Base
+from spinemet.registry.models import AuditLog, Base
 from spinemet.registry.schema import current_revision, downgrade, head_revision, upgrade
 
-__all__ = ["BACKUP_FORMAT", "BackupInfo", "backup", "read_manifest", "restore", "table_counts"]
+__all__ = [
+    "BACKUP_FORMAT",
+    "REPLACED_PREFIX",
+    "RESTORE_RECORD_ID",
+    "BackupInfo",
+    "backup",
+    "default_safety_dir",
+    "read_manifest",
+    "restore",
+    "table_counts",
+]
 
 BACKUP_FORMAT = "spinemet-registry-backup"
 FORMAT_VERSION = 1
 _BATCH = 10_000
+#: ``table_name`` prefix of audit rows re-appended from a database replaced by ``restore(force=True)``.
+REPLACED_PREFIX = "replaced:"
+#: ``table_name``/``record_id`` of the audit row that records a forced restore.
+RESTORE_TABLE = "database"
+RESTORE_RECORD_ID = "restore"
+SAFETY_DIR_NAME = "spinemet-backups"
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,9 @@ class BackupInfo:
     path: Path
     schema_revision: str
     rows: dict[str, int]
+    #: Forced restore only: the safety backup of the replaced database, and its rows per table.
+    safety_backup: Path | None = None
+    replaced_rows: dict[str, int] | None = None
 
 
 def _tables() -> list[Table]:
@@ -79,9 +104,9 @@ def table_counts(conn: Connection) -> dict[str, int]:
 
 def _rows(conn: Connection, table: Table) -> Iterator[tuple[Any, ...]]:
     order = list(table.primary_key.columns)
-    result = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(
-        select(table).order_by(*order)
-    )
+    # options on the statement, not the connection: they must not stick to later statements (DDL)
+    stmt = select(table).order_by(*order).execution_options(stream_results=True, yield_per=_BATCH)
+    result = conn.execute(stmt)
     for row in result:
         yield tuple(row)
 
@@ -189,12 +214,73 @@ def _reset_sequences(conn: Connection) -> None:
             )
 
 
-def restore(engine: Engine, path: str | Path, *, force: bool = False) -> BackupInfo:
+def default_safety_dir(engine: Engine) -> Path:
+    """Where a forced restore writes its safety backup by default.
+
+    ``spinemet-backups/`` next to the SQLite file, or in the current directory for PostgreSQL (or an
+    in-memory SQLite database).
+    """
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        return Path(database).resolve().parent / SAFETY_DIR_NAME
+    return Path.cwd() / SAFETY_DIR_NAME
+
+
+def _safety_path(directory: Path) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return directory / f"pre-restore-{stamp}.zip"
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _audit_fingerprints(archive: zipfile.ZipFile, entry: dict[str, Any]) -> set[str]:
+    """The backup's audit rows as canonical JSON lines (to tell which current rows it already holds)."""
+    with archive.open(entry["file"]) as member:
+        return {line.decode().rstrip("\n") for line in member}
+
+
+def _replaced_audit_rows(conn: Connection, held: set[str]) -> list[dict[str, Any]]:
+    """The target's audit rows that the backup does not hold, marked as coming from the replaced database."""
+    table = AuditLog.__table__
+    names = [c.name for c in table.columns]
+    out = []
+    for row in _rows(conn, table):
+        if json.dumps([_encode(v) for v in row], ensure_ascii=False) in held:
+            continue
+        record = dict(zip(names, row, strict=True))
+        del record["id"]
+        record["table_name"] = REPLACED_PREFIX + record["table_name"]
+        out.append(record)
+    return out
+
+
+def restore(
+    engine: Engine,
+    path: str | Path,
+    *,
+    force: bool = False,
+    safety_dir: str | Path | None = None,
+    username: str | None = None,
+) -> BackupInfo:
     """Restore the backup at ``path`` into ``engine``'s database in one transaction.
+
+    Into an empty database the backup is restored exactly (every row of every table). A database that
+    holds data is refused unless ``force``; then the current database is first backed up to
+    ``safety_dir`` (default :func:`default_safety_dir`), and after the restore the audit trail gets the
+    replaced database's audit rows the backup lacks (``table_name`` prefixed ``replaced:``, original
+    time, user and values) and one row recording the restore (``table_name`` ``database``, ``record_id``
+    ``restore``, the details as JSON in ``new_value``), written by ``username`` (default: the OS user).
 
     Raises:
         BackupError: unreadable or corrupted file (checksum/row count mismatch), a backup of another
-            schema revision, or a target that already holds data (unless ``force``).
+            schema revision, a target that already holds data (unless ``force``), or a target that
+            changed while its safety backup was written.
     """
     path = Path(path)
     try:
@@ -210,20 +296,34 @@ def restore(engine: Engine, path: str | Path, *, force: bool = False) -> BackupI
                 f"backup schema revision: got {manifest['schema_revision']}; allowed: {head} "
                 "(restore it with the spinemet version that wrote it, then upgrade)"
             )
+        safety: BackupInfo | None = None
+        with engine.connect() as conn:
+            revision = current_revision(conn)
+            counts = table_counts(conn) if revision == head else {}
+        if revision is not None and revision != head:
+            raise BackupError(f"target schema at revision {revision}; run `spinemet db upgrade` first")
+        if any(counts.values()):
+            if not force:
+                held = ", ".join(f"{k}={v}" for k, v in counts.items() if v)
+                raise BackupError(f"target database is not empty ({held}); use --force to replace it")
+            directory = Path(safety_dir) if safety_dir is not None else default_safety_dir(engine)
+            directory.mkdir(parents=True, exist_ok=True)
+            safety = backup(engine, _safety_path(directory))
+        audit_entry = next(t for t in manifest["tables"] if t["name"] == AuditLog.__tablename__)
         with engine.begin() as conn:
             revision = current_revision(conn)
+            replaced: list[dict[str, Any]] = []
             if revision is not None:
-                if revision != head:
-                    raise BackupError(
-                        f"target schema at revision {revision}; run `spinemet db upgrade` first"
-                    )
-                counts = table_counts(conn)
-                if any(counts.values()):
-                    if not force:
-                        held = ", ".join(f"{k}={v}" for k, v in counts.items() if v)
-                        raise BackupError(f"target database is not empty ({held}); use --force to replace it")
+                now = table_counts(conn)
+                if any(now.values()):
+                    if safety is None or now != safety.rows:
+                        raise BackupError(
+                            "the target database changed while it was being backed up; nothing was "
+                            "restored, run the restore again"
+                        )
+                    replaced = _replaced_audit_rows(conn, _audit_fingerprints(archive, audit_entry))
                     downgrade(conn, "base")
-                    upgrade(conn, "head")
+                upgrade(conn, "head")
             else:
                 upgrade(conn, "head")
             by_name = {t.name: t for t in _tables()}
@@ -245,4 +345,50 @@ def restore(engine: Engine, path: str | Path, *, force: bool = False) -> BackupI
             expected = {t["name"]: t["rows"] for t in manifest["tables"]}
             if restored != expected:  # pragma: no cover - a defect; the transaction is rolled back
                 raise BackupError(f"restore row counts {restored} differ from the manifest {expected}")
-    return BackupInfo(path, manifest["schema_revision"], restored)
+            if safety is not None:
+                _record_restore(conn, path, safety, replaced, restored, username)
+    return BackupInfo(
+        path,
+        manifest["schema_revision"],
+        restored,
+        safety_backup=None if safety is None else safety.path,
+        replaced_rows=None if safety is None else safety.rows,
+    )
+
+
+def _record_restore(
+    conn: Connection,
+    path: Path,
+    safety: BackupInfo,
+    replaced: list[dict[str, Any]],
+    restored: dict[str, int],
+    username: str | None,
+) -> None:
+    """Append the replaced database's audit rows and the row recording this forced restore."""
+    table = AuditLog.__table__
+    for start in range(0, len(replaced), _BATCH):
+        bulk_insert(conn, table, replaced[start : start + _BATCH])
+    sha = _file_sha256(path)
+    details = {
+        "backup_file": path.name,
+        "backup_sha256": sha,
+        "safety_backup": safety.path.name,
+        "safety_backup_sha256": _file_sha256(safety.path),
+        "rows_replaced": json.dumps(safety.rows, sort_keys=True),
+        "rows_restored": json.dumps(restored, sort_keys=True),
+        "replaced_audit_rows_appended": str(len(replaced)),
+    }
+    row = {
+        "at": utc_now(),
+        "username": username or default_username(),
+        "action": "insert",
+        "table_name": RESTORE_TABLE,
+        "record_id": RESTORE_RECORD_ID,
+        "field": None,
+        "old_value": None,
+        "new_value": record_json(details),
+        "reason": f"forced restore of {path.name}; replaced database saved to {safety.path.name}",
+        "source_file": path.name,
+        "source_sha256": sha,
+    }
+    bulk_insert(conn, table, [row])
