@@ -181,3 +181,17 @@ def test_default_database_is_spinemet_sqlite_in_cwd(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)
     assert run("import", str(demo_path()), "--reason", "load").exit_code == 0
     assert (tmp_path / "spinemet.sqlite").exists()
+
+
+def test_import_redcap_with_dictionary(db_url: str) -> None:  # noqa: F811
+    redcap = Path(__file__).resolve().parents[1] / "data" / "redcap"
+    records, dictionary = str(redcap / "spinemet_records.csv"), str(redcap / "spinemet_dictionary.csv")
+    needs = run("import", records, "--db", db_url, "--format", "redcap")
+    assert needs.exit_code == 2 and "--dictionary" in needs.output
+    ok = run("import", records, "--db", db_url, "--dictionary", dictionary, "--reason", "redcap")
+    assert ok.exit_code == 0, ok.output
+    assert "3 new, 0 updated" in ok.output
+    listed = {r["patient_id"]: r for r in json.loads(run("patients", "--db", db_url, "--json").output)}
+    assert sorted(listed) == ["R001", "R002", "R003"] and listed["R001"]["primary_tumor"] == "lung"
+    again = run("import", records, "--db", db_url, "--format", "redcap", "--dictionary", dictionary)
+    assert again.exit_code == 0 and "3 unchanged" in again.output

@@ -229,3 +229,40 @@ def test_skip_invalid_xlsx_reports_sheet_rows(engine, tmp_path: Path) -> None:
     out = pd.read_csv(rejected, dtype=str, keep_default_na=False)
     assert list(out["file_row"]) == ["6"] and list(out["patient_id"]) == [bad_id]
     assert "kps" in out["rejection_reasons"][0]
+
+
+REDCAP = Path(__file__).resolve().parents[1] / "data" / "redcap"
+
+
+def test_import_redcap_export_with_dictionary(engine, tmp_path: Path) -> None:
+    """A REDCap export + data dictionary is stored as read_cohort reads it (codes mapped to labels)."""
+    records, dictionary = REDCAP / "spinemet_records.csv", REDCAP / "spinemet_dictionary.csv"
+    report = import_file(engine, records, username="alice", reason="redcap", data_dictionary=dictionary)
+    expected = read_cohort(records, data_dictionary=dictionary).frame
+    assert report.stored.inserted == len(expected) == 3
+    assert report.sha256 == file_sha256(records)
+    with engine.connect() as conn:
+        stored = load_frame(conn)
+        trail = audit_frame(conn)
+    _assert_same_cohort(stored, expected)
+    assert stored.set_index("patient_id").loc["R001", "primary_tumor"] == "lung"
+    assert set(trail["source_file"]) == {records.name}
+    with pytest.raises(ValueError, match="dictionary"):
+        import_file(engine, records, username="alice", reason="redcap", fmt="redcap")
+
+
+def test_import_redcap_skip_invalid_rejects_bad_rows(engine, tmp_path: Path) -> None:
+    bad, dictionary = REDCAP / "spinemet_records_bad.csv", REDCAP / "spinemet_dictionary.csv"
+    with pytest.raises(CohortValidationError):
+        import_file(engine, bad, username="alice", reason="redcap", data_dictionary=dictionary)
+    with engine.connect() as conn:
+        assert sum(table_counts(conn).values()) == 0
+    out = tmp_path / "rejected.csv"
+    report = import_file(
+        engine, bad, username="alice", reason="redcap", data_dictionary=dictionary,
+        skip_invalid=True, rejected_out=out,
+    )  # fmt: skip
+    rejected = pd.read_csv(out)
+    assert sorted(rejected["file_row"]) == [2, 3, 4]
+    assert report.rejected == 3 and report.stored.inserted == 0
+    assert "sex" in rejected.loc[rejected["file_row"] == 2, "rejection_reasons"].iloc[0]

@@ -89,7 +89,9 @@ def db_current(db: DbOption = None) -> None:
 
 @app.command("import")
 def import_cmd(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Cohort file (csv, xlsx, sav).")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Cohort file (csv, xlsx, sav, REDCap export).")
+    ],
     db: DbOption = None,
     reason: Annotated[
         str | None, typer.Option(help="Why the data are imported (stored in the audit trail).")
@@ -103,7 +105,20 @@ def import_cmd(
     ] = None,
     user: UserOption = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="csv, xlsx or sav (default: from the suffix).")
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv, xlsx, sav or redcap (default: redcap with --dictionary, else from the suffix).",
+        ),
+    ] = None,
+    dictionary: Annotated[
+        Path | None,
+        typer.Option(
+            "--dictionary",
+            exists=True,
+            dir_okay=False,
+            help="REDCap data dictionary CSV (for a REDCap export).",
+        ),
     ] = None,
 ) -> None:
     """Import a cohort file in one transaction: new patients are added, known ones updated (audited)."""
@@ -112,6 +127,8 @@ def import_cmd(
 
     if skip_invalid and rejected_out is None:
         raise _fail("--skip-invalid needs --rejected-out FILE for the rejected rows", 2)
+    if fmt == "redcap" and dictionary is None:
+        raise _fail("--format redcap needs --dictionary DICT.csv (the REDCap data dictionary)", 2)
     progress = Progress(
         TextColumn("importing"),
         BarColumn(),
@@ -136,6 +153,7 @@ def import_cmd(
                 skip_invalid=skip_invalid,
                 rejected_out=rejected_out,
                 progress=report,
+                data_dictionary=dictionary,
             )
     except CohortValidationError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]

@@ -53,11 +53,11 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _read_raw(path: Path, fmt: str | None) -> Any:
-    """The file's cells before validation (a cohort ``RawTable``), for csv, xlsx and sav."""
+def _read_raw(path: Path, fmt: str | None, data_dictionary: str | Path | None = None) -> Any:
+    """The file's cells before validation (a cohort ``RawTable``), for csv, xlsx, sav and REDCap."""
     from spinemet.cohort import detect_format
 
-    kind = fmt or detect_format(path)
+    kind = fmt or detect_format(path, data_dictionary)
     if kind == "csv":
         from spinemet.cohort.csv_io import read_csv_raw
 
@@ -70,13 +70,25 @@ def _read_raw(path: Path, fmt: str | None) -> Any:
         from spinemet.cohort.sav_io import read_sav_raw
 
         return read_sav_raw(path)
-    raise ValueError(f"--format: got {kind!r}; allowed: csv, xlsx, sav")
+    if kind == "redcap":
+        if data_dictionary is None:
+            raise ValueError(
+                "--dictionary: got None; allowed: the REDCap data dictionary CSV (--format redcap)"
+            )
+        from spinemet.cohort.redcap import read_redcap_raw
+
+        return read_redcap_raw(path, data_dictionary)
+    raise ValueError(f"--format: got {kind!r}; allowed: csv, xlsx, sav, redcap")
 
 
 def read_for_import(
-    path: str | Path, *, fmt: str | None = None, skip_invalid: bool = False
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    skip_invalid: bool = False,
+    data_dictionary: str | Path | None = None,
 ) -> tuple[pd.DataFrame, list[Problem], pd.DataFrame | None, list[Problem]]:
-    """Read and validate a cohort file for import.
+    """Read and validate a cohort file for import (a REDCap export needs its ``data_dictionary``).
 
     Returns:
         (typed frame of the rows to store, warnings, rejected rows as found in the file with a
@@ -89,13 +101,13 @@ def read_for_import(
     if not skip_invalid:
         from spinemet.cohort import read_cohort
 
-        cohort = read_cohort(path, fmt=fmt)
+        cohort = read_cohort(path, fmt=fmt, data_dictionary=data_dictionary)
         warnings = list(cohort.warnings)
         return cohort.frame, warnings, None, []
 
     from spinemet.cohort.validate import check_frame
 
-    raw = _read_raw(path, fmt)
+    raw = _read_raw(path, fmt, data_dictionary)
     problems, typed = check_frame(raw.frame, rows=raw.rows, header_row=raw.header_row)
     problems = list(raw.notes) + list(problems)
     data_rows = {int(r) for r in np.asarray(raw.rows)}
@@ -139,16 +151,21 @@ def import_file(
     skip_invalid: bool = False,
     rejected_out: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    data_dictionary: str | Path | None = None,
 ) -> ImportReport:
     """Validate ``path`` and store it in the registry in one transaction (see module docstring).
 
     Every audit row names the user, the file name (not its directory) and its sha256, and ``reason``.
+    A REDCap export (``fmt="redcap"``, or any file given with ``data_dictionary``) is read with its data
+    dictionary; the audited file and sha256 are the records file's.
     """
     path = Path(path)
     if skip_invalid and rejected_out is None:
         raise ValueError("rejected_out: got None; allowed: a file for the rejected rows with --skip-invalid")
     sha = file_sha256(path)
-    frame, warnings, rejected, rejected_problems = read_for_import(path, fmt=fmt, skip_invalid=skip_invalid)
+    frame, warnings, rejected, rejected_problems = read_for_import(
+        path, fmt=fmt, skip_invalid=skip_invalid, data_dictionary=data_dictionary
+    )
     ctx = WriteContext(
         username=username or default_username(), reason=reason, source_file=path.name, source_sha256=sha
     )
