@@ -192,6 +192,18 @@ def test_early_death_requires_dead_and_short_survival(write_csv):
     assert validate_file(write_csv({"complications": "early_death", "survival_months": "0.5"})).ok
 
 
+def test_cross_field_rules_skip_cells_that_failed_their_own_check(write_csv):
+    """dead=2 and survival_months=-1 are each reported once (their own value check), not again by the
+    early_death rule; an invalid frankel_scale does not make a valid grade D an error."""
+    report = validate_file(write_csv({"complications": "early_death", "dead": "2", "survival_months": "-1"}))
+    got = [(p.column, p.value, p.allowed) for p in report.errors]
+    assert got == [("survival_months", "-1", "number >= 0"), ("dead", "2", "one of: 0, 1")]
+    p = _only_error(
+        write_csv({"frankel_scale": "orig", "frankel_pre": "C", "frankel_post": "D"}), "frankel_scale"
+    )
+    assert p.value == "orig"
+
+
 def test_massive_bleeding_with_small_blood_loss_is_a_warning(write_csv):
     report = validate_file(write_csv({"complications": "massive_bleeding", "blood_loss_ml": "1500"}))
     assert report.ok

@@ -464,6 +464,10 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
     def present(name: str) -> np.ndarray:
         return parsed[name].present if name in parsed else np.zeros(n, dtype=bool)
 
+    def bad(name: str) -> np.ndarray:
+        """The cell already failed its own value check: cross-field rules do not judge it again."""
+        return parsed[name].bad if name in parsed else np.zeros(n, dtype=bool)
+
     def raw(name: str) -> Callable[[int], Any]:
         if name in parsed:
             return parsed[name].raw
@@ -494,12 +498,13 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
 
     # Frankel: original D needs frankel_scale = original; D1-D3 are not on the original scale
     original = isin("frankel_scale", {"original"})
+    scale_bad = bad("frankel_scale")  # an invalid scale: the grade cannot be judged against it
     for name in ("frankel_pre", "frankel_post"):
         if name not in t.columns:
             continue
         v = t[name]
         col = COLUMN_BY_NAME[name]
-        bad_d = isin(name, {"D"}) & ~original
+        bad_d = isin(name, {"D"}) & ~original & ~scale_bad
         bad_sub = isin(name, {"D1", "D2", "D3"}) & original
         out.cells(
             np.flatnonzero(bad_d),
@@ -574,7 +579,7 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
             dead = t["dead"].to_numpy() if "dead" in t.columns else np.full(n, np.nan)
             surv = t["survival_months"].to_numpy() if "survival_months" in t.columns else np.full(n, np.nan)
             out.cells(
-                np.flatnonzero(early & ~(dead == 1)),
+                np.flatnonzero(early & ~bad("dead") & ~(dead == 1)),
                 "dead",
                 raw("dead"),
                 "1 when complications include early_death",
@@ -584,7 +589,7 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
                 ),
             )
             out.cells(
-                np.flatnonzero(early & ~(surv < 1)),
+                np.flatnonzero(early & ~bad("survival_months") & ~(surv < 1)),
                 "survival_months",
                 raw("survival_months"),
                 "< 1 when complications include early_death",
