@@ -48,6 +48,12 @@ def test_import_patients_export(db_url: str, tmp_path: Path) -> None:  # noqa: F
     assert set(records[0]) <= {"patient_id", "site", "sex", "age", "primary_tumor", "main_level", "procedure",
                                "survival_months", "dead"}  # fmt: skip
     assert "surgery_date" not in records[0]
+    first = next(r for r in records if r["patient_id"] == "DEMO-001")
+    # integer and binary cohort columns print as integers (demo: age 55, dead 0), numbers stay floats
+    assert json.loads(listed.output) and '"age": 55,' in listed.output and '"age": 55.0' not in listed.output
+    assert first["age"] == 55 and type(first["age"]) is int and type(first["dead"]) is int
+    assert all(type(r["dead"]) is int and type(r["age"]) is int for r in records)
+    assert type(first["survival_months"]) is float and first["survival_months"] == 17.37
     lung = json.loads(run("patients", "--db", db_url, "--json", "--filter", "primary_tumor=lung").output)
     assert lung and all(r["primary_tumor"] == "lung" for r in lung)
     assert len(lung) == sum(r["primary_tumor"] == "lung" for r in records)

@@ -233,7 +233,7 @@ def patients_cmd(
     """List patients (pseudonymous id, centre and a few study columns), optionally filtered."""
     import pandas as pd
 
-    from spinemet.registry.query import load_frame, parse_filters
+    from spinemet.registry.query import json_records, load_frame, parse_filters
     from spinemet.registry.schema import ensure_schema
 
     try:
@@ -247,11 +247,7 @@ def patients_cmd(
     shown = ["patient_id", "site", *[c for c in LIST_COLUMNS if c in frame.columns]]
     frame = frame[shown]
     if as_json:
-        records = [
-            {k: (None if pd.isna(v) else v) for k, v in row.items()}
-            for row in frame.to_dict(orient="records")
-        ]
-        typer.echo(json.dumps(records, ensure_ascii=False))
+        typer.echo(json.dumps(json_records(frame), ensure_ascii=False))
         return
     table = Table(title=f"{len(frame)} patient(s)")
     for column in shown:

@@ -15,7 +15,7 @@ from spinemet.errors import InvalidInputError
 from spinemet.registry.models import Patient, PatientValue, Site
 from spinemet.registry.store import ID_COLUMN, SITE_COLUMN
 
-__all__ = ["cohort_column_order", "count_patients", "load_frame", "parse_filters"]
+__all__ = ["cohort_column_order", "count_patients", "json_records", "load_frame", "parse_filters"]
 
 
 def cohort_column_order() -> list[str]:
@@ -169,4 +169,30 @@ def _pivot(rows: list[tuple[Any, ...]], pks: list[int]) -> dict[str, pd.Series]:
             for other in series_list[1:]:
                 merged = merged.where(merged.notna(), other.astype(object))
             out[column] = merged.where(merged.notna(), float("nan"))
+    return out
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame`` as JSON-ready records: missing -> ``None``; integer-valued cohort columns as ``int``.
+
+    The cohort layer types every numeric column as float64; columns whose schema kind is ``integer``
+    (age, kps, ...) or ``binary`` (dead, ...) are whole numbers by validation, so they are given as
+    ``66`` and ``1``, not ``66.0`` and ``1.0``. ``number`` columns (survival_months) stay floats.
+    """
+    from spinemet.cohort.schema import COLUMN_BY_NAME
+
+    whole = {
+        c for c in frame.columns if c in COLUMN_BY_NAME and COLUMN_BY_NAME[c].kind in ("integer", "binary")
+    }
+    out = []
+    for row in frame.to_dict(orient="records"):
+        record: dict[str, Any] = {}
+        for key, value in row.items():
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                record[key] = None
+            elif key in whole and isinstance(value, float) and value.is_integer():
+                record[key] = int(value)
+            else:
+                record[key] = value
+        out.append(record)
     return out
