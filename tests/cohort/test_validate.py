@@ -254,6 +254,17 @@ def test_original_frankel_d(write_csv):
     assert p.value == "D2"
 
 
+@pytest.mark.parametrize(
+    ("scale", "grade", "hint"),
+    [("", "D4", "'D3'"), ("modified", "D0", "'D1'"), ("original", "D4", "'D'"), ("original", "d", "'D'")],
+)
+def test_frankel_hint_suggests_only_grades_allowed_on_the_rows_scale(write_csv, scale, grade, hint):
+    """D4 on the modified scale (the default) suggests D3, never the original-scale 'D'."""
+    row = {"frankel_scale": scale or None, "frankel_pre": grade, "frankel_post": "E"}
+    p = _only_error(write_csv(row), "frankel_pre")
+    assert f"did you mean {hint}" in p.message, p.message
+
+
 def test_every_problem_in_one_pass(write_csv):
     path = write_csv(
         {"kps": "75", "sex": "male", "ward": "1"},

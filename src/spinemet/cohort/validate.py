@@ -167,6 +167,23 @@ def _unique_category(col: Column, value: Any, extra: Sequence[str]) -> tuple[Any
     return np.nan, False, hint
 
 
+_FRANKEL_D_RE = re.compile(r"^[Dd]\s*\.?\s*(\d+)$")
+
+
+def frankel_hint(text: str, original: bool) -> str | None:
+    """A "did you mean" for an invalid Frankel grade, among the grades allowed on the row's scale only:
+    A-E with ``frankel_scale = original``, A, B, C, D1-D3, E otherwise (``D4`` -> ``D3``, not ``D``)."""
+    allowed = ["A", "B", "C", "D", "E"] if original else list(COLUMN_BY_NAME["frankel_pre"].values)
+    lower = {v.lower(): v for v in allowed}
+    if text.lower() in lower:
+        return f"did you mean {lower[text.lower()]!r}? codes are case-sensitive"
+    sub = _FRANKEL_D_RE.match(text)
+    if sub:
+        return f"did you mean {'D' if original else 'D' + str(min(max(int(sub.group(1)), 1), 3))!r}?"
+    close = difflib.get_close_matches(text, allowed, n=1)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
 def _unique_multi(col: Column, value: Any) -> tuple[Any, bool, str | None]:
     text = _norm(value)
     if text is None:
@@ -416,6 +433,8 @@ def check_frame(
                 typed[name] = _parse_text(series).typed if is_text else series.to_numpy(copy=True)
             continue
         p = _parse(col, series)
+        if name in ("frankel_pre", "frankel_post"):
+            p.detail = _frankel_detail(p, frame)
         parsed[name] = p
         typed[name] = p.typed
         bad = np.flatnonzero(p.bad)
@@ -435,6 +454,22 @@ def check_frame(
 
     _cross_rules(typed_frame, parsed, out)
     return out.sorted(), typed_frame
+
+
+def _frankel_detail(p: _Parsed, frame: pd.DataFrame) -> Callable[[int], str | None]:
+    """The hint of an invalid Frankel cell, from the grades allowed by that row's ``frankel_scale``."""
+    scale = frame["frankel_scale"] if "frankel_scale" in frame.columns else None
+    if isinstance(scale, pd.DataFrame):  # a duplicated column, reported elsewhere
+        scale = scale.iloc[:, 0]
+
+    def detail(i: int) -> str | None:
+        text = _norm(p.raw(i))
+        if text is None:
+            return None
+        original = scale is not None and _norm(scale.iat[i]) == "original"
+        return frankel_hint(text, original)
+
+    return detail
 
 
 def validate_frame(
