@@ -265,6 +265,23 @@ def test_frankel_hint_suggests_only_grades_allowed_on_the_rows_scale(write_csv, 
     assert f"did you mean {hint}" in p.message, p.message
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "plain"),
+    [("age", "1e1", "10"), ("kps", "7e1", "70"), ("dead", "1E0", "1"), ("escc", "2e0", None)],
+)
+def test_integer_columns_refuse_exponent_notation(write_csv, column, value, plain):
+    """``age=1e1`` and ``kps=7e1`` are not silently read as 10 and 70."""
+    p = _only_error(write_csv({column: value}), column)
+    assert p.value == value
+    if plain is not None:
+        assert f"exponent notation is not accepted in an integer column; write {plain}" in p.message
+
+
+def test_decimal_columns_accept_exponent_notation(write_csv):
+    cohort = read_cohort(write_csv({"crp_mg_dl": "1e-3", "survival_months": "1.2e1"}))
+    assert cohort.frame[["crp_mg_dl", "survival_months"]].iloc[0].tolist() == [0.001, 12.0]
+
+
 def test_every_problem_in_one_pass(write_csv):
     path = write_csv(
         {"kps": "75", "sex": "male", "ward": "1"},

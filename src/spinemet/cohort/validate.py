@@ -114,6 +114,13 @@ def _number_hint(text: str) -> str | None:
     return None
 
 
+def _exponent_hint(text: str) -> str:
+    """Integer columns refuse exponent notation (``7e1``): a count or a score is written as digits."""
+    x = float(text)
+    plain = str(int(x)) if math.isfinite(x) and x.is_integer() and abs(x) < 1e15 else "digits"
+    return f"exponent notation is not accepted in an integer column; write {plain}"
+
+
 def _unique_number(col: Column, value: Any) -> tuple[float, bool, str | None]:
     """(typed value, ok, hint) for one distinct raw value of a numeric column; NaN when missing."""
     if isinstance(value, bool | np.bool_):
@@ -130,6 +137,8 @@ def _unique_number(col: Column, value: Any) -> tuple[float, bool, str | None]:
     for token, number in col.special:
         if text == token:
             return number, True, None
+    if col.kind in ("integer", "binary") and _NUMBER_RE.match(text) and "e" in text.lower():
+        return np.nan, False, _exponent_hint(text)
     if col.kind == "binary":
         if text in col.values:
             return float(text), True, None
@@ -149,8 +158,8 @@ def _unique_category(col: Column, value: Any, extra: Sequence[str]) -> tuple[Any
         return np.nan, True, None
     if text in col.values or text in extra:
         return text, True, None
-    # numbers written as 2.0 by a spreadsheet: canonical "2"
-    if _NUMBER_RE.match(text):
+    # numbers written as 2.0 by a spreadsheet: canonical "2" (not exponent notation such as 2e0)
+    if _NUMBER_RE.match(text) and "e" not in text.lower():
         canon = _norm(float(text))
         if canon in col.values:
             return canon, True, None
