@@ -201,3 +201,22 @@ def test_import_redcap_with_dictionary(db_url: str) -> None:  # noqa: F811
     assert sorted(listed) == ["R001", "R002", "R003"] and listed["R001"]["primary_tumor"] == "lung"
     again = run("import", records, "--db", db_url, "--format", "redcap", "--dictionary", dictionary)
     assert again.exit_code == 0 and "3 unchanged" in again.output
+
+
+
+def test_import_without_reason_and_with_cleared_cells(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+    assert run("import", str(demo_path()), "--db", db_url).exit_code == 0
+    lines = demo_path().read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("vas_post")] = ""
+    row[header.index("blood_loss_ml")] = ""
+    partial = tmp_path / "partial.csv"
+    partial.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
+    result = run("import", str(partial), "--db", db_url)
+    assert result.exit_code == 0, result.output
+    assert "1 updated (2 values)" in result.output and "2 values cleared" in result.output
+    trail = json.loads(run("audit", "--db", db_url, "--json").output)
+    assert {r["reason"] for r in trail} == {f"import of {demo_path().name}", "import of partial.csv"}
+    unchanged = run("import", str(partial), "--db", db_url)
+    assert "cleared" not in unchanged.output

@@ -77,6 +77,8 @@ def test_write_context_requires_reason_or_source() -> None:
         WriteContext(username="a")
     with pytest.raises(ValueError, match="username"):
         WriteContext(username="", reason="x")
+    assert WriteContext(username="a", source_file="c.csv").reason == "import of c.csv"
+    assert WriteContext(username="a", reason="why", source_file="c.csv").reason == "why"
 
 
 def test_follow_up_add_list_delete_audited(filled) -> None:

@@ -266,3 +266,27 @@ def test_import_redcap_skip_invalid_rejects_bad_rows(engine, tmp_path: Path) -> 
     assert sorted(rejected["file_row"]) == [2, 3, 4]
     assert report.rejected == 3 and report.stored.inserted == 0
     assert "sex" in rejected.loc[rejected["file_row"] == 2, "rejection_reasons"].iloc[0]
+
+
+def test_default_reason_and_cleared_values_are_reported(engine, tmp_path: Path) -> None:
+    """No --reason: the audit reason names the import; an empty cell on re-import clears (and says so)."""
+    first = import_file(engine, demo_path(), username="alice")
+    assert first.stored.values_cleared == 0
+    lines = _demo_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    old_vas = row[header.index("vas_post")]
+    assert old_vas != ""
+    row[header.index("vas_post")] = ""
+    v2 = _write(tmp_path / "partial.csv", "\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n")
+    report = import_file(engine, v2, username="bob")
+    assert (report.stored.updated, report.stored.values_changed, report.stored.values_cleared) == (1, 1, 1)
+    with engine.connect() as conn:
+        trail = audit_frame(conn)
+        stored = load_frame(conn).set_index("patient_id")
+    assert pd.isna(stored.loc[row[0], "vas_post"])
+    assert set(trail["reason"].iloc[:55]) == {f"import of {demo_path().name}"}
+    cleared = trail.iloc[-1]
+    assert (cleared["field"], cleared["old_value"], cleared["new_value"]) == ("vas_post", old_vas, None)
+    assert cleared["reason"] == "import of partial.csv"
+    assert trail["reason"].notna().all()

@@ -170,6 +170,11 @@ def import_cmd(
         f"{file.name} (sha256 {result.sha256[:12]}): {s.inserted} new, {s.updated} updated "
         f"({s.values_changed} values), {s.unchanged} unchanged; {s.audit_rows} audit rows"
     )
+    if s.values_cleared:
+        typer.echo(
+            f"{s.values_cleared} values cleared: empty cells in the file removed stored values (audited; "
+            "a re-import replaces every value of the columns it contains, see docs/registry.md)"
+        )
     if skip_invalid:
         typer.echo(f"{result.rejected} row(s) rejected, written to {rejected_out}")
 

@@ -21,7 +21,15 @@ from sqlalchemy import Connection, select
 from spinemet.registry.bulk import bulk_insert
 from spinemet.registry.models import AuditLog
 
-__all__ = ["Change", "WriteContext", "audit_frame", "record_json", "utc_now", "write_audit"]
+__all__ = [
+    "Change",
+    "WriteContext",
+    "audit_frame",
+    "default_reason",
+    "record_json",
+    "utc_now",
+    "write_audit",
+]
 
 
 def utc_now() -> dt.datetime:
@@ -37,9 +45,18 @@ def default_username() -> str:
         return "unknown"
 
 
+def default_reason(source_file: str) -> str:
+    """The audited reason of an import given without ``--reason``."""
+    return f"import of {source_file}"
+
+
 @dataclass(frozen=True)
 class WriteContext:
-    """Who writes and why: the user, and a reason and/or the source file with its sha256."""
+    """Who writes and why: the user, and a reason and/or the source file with its sha256.
+
+    Without a ``reason``, a write from a source file gets ``"import of <file name>"``, so the audit
+    trail's "why" is never empty.
+    """
 
     username: str = field(default_factory=default_username)
     reason: str | None = None
@@ -52,6 +69,8 @@ class WriteContext:
             raise ValueError("username: got ''; allowed: a non-empty user name")
         if not (self.reason or self.source_file):
             raise ValueError("reason: got None; allowed: a reason text or an import source file")
+        if not self.reason:
+            object.__setattr__(self, "reason", default_reason(str(self.source_file)))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from spinemet.cohort.problems import CohortValidationError, Problem
-from spinemet.registry.audit import WriteContext, default_username
+from spinemet.registry.audit import WriteContext, default_reason, default_username
 from spinemet.registry.schema import ensure_schema
 from spinemet.registry.store import ProgressCallback, StoreResult, store_frame
 
@@ -155,7 +155,8 @@ def import_file(
 ) -> ImportReport:
     """Validate ``path`` and store it in the registry in one transaction (see module docstring).
 
-    Every audit row names the user, the file name (not its directory) and its sha256, and ``reason``.
+    Every audit row names the user, the file name (not its directory) and its sha256, and ``reason``
+    (default ``"import of <file name>"``).
     A REDCap export (``fmt="redcap"``, or any file given with ``data_dictionary``) is read with its data
     dictionary; the audited file and sha256 are the records file's.
     """
@@ -166,6 +167,10 @@ def import_file(
     frame, warnings, rejected, rejected_problems = read_for_import(
         path, fmt=fmt, skip_invalid=skip_invalid, data_dictionary=data_dictionary
     )
+    if not reason:
+        reason = default_reason(path.name)
+        if data_dictionary is not None:
+            reason += f" (REDCap, dictionary {Path(data_dictionary).name})"
     ctx = WriteContext(
         username=username or default_username(), reason=reason, source_file=path.name, source_sha256=sha
     )

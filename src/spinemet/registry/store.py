@@ -34,13 +34,18 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass
 class StoreResult:
-    """What a store did: patients inserted/updated/unchanged, values changed, audit rows written."""
+    """What a store did: patients inserted/updated/unchanged, values changed, audit rows written.
+
+    ``values_cleared`` counts the changed values that became missing (an empty cell in a re-imported
+    file clears the stored value); they are included in ``values_changed``.
+    """
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     values_changed: int = 0
     audit_rows: int = 0
+    values_cleared: int = 0
 
     @property
     def patients(self) -> int:
@@ -216,6 +221,7 @@ def store_frame(
                     continue
                 if stored is None:
                     deletes.append({"pk": pk, "col": column})
+                    result.values_cleared += 1
                 elif old is None:
                     inserts.append((pk, column, *stored))
                 else:
