@@ -96,3 +96,13 @@ def test_validate_unreadable_inputs(runner, tmp_path):
 def test_synth_refuses_unknown_extension(runner, tmp_path):
     result = runner.invoke(app, ["synth", "--n", "5", "-o", str(tmp_path / "c.json")])
     assert result.exit_code == 2 and "cannot tell the format" in result.stderr
+
+
+def test_validate_header_only_file_warns_no_data_rows(runner, tmp_path):
+    """An empty cohort is valid (a template; exit 0) but the user is told it holds no patients."""
+    path = tmp_path / "empty.csv"
+    path.write_text("patient_id,kps,sex\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "no data rows" in result.stdout
+    assert "empty.csv: valid: 0 rows, 0 error(s), 1 warning(s)" in result.stdout

@@ -121,8 +121,10 @@ def test_empty_file_is_refused(tmp_path):
 def test_header_only_gives_an_empty_typed_cohort(tmp_path):
     path = tmp_path / "header.csv"
     path.write_text("patient_id,kps,surgery_date,sex\n", encoding="utf-8")
-    frame = read_cohort(path).frame
+    cohort = read_cohort(path)
+    frame = cohort.frame
     assert len(frame) == 0
+    assert [(w.severity, w.allowed) for w in cohort.warnings] == [("warning", "at least one patient row")]
     assert str(frame["kps"].dtype) == "float64"
     assert str(frame["surgery_date"].dtype) == "datetime64[ns]"
 

@@ -96,6 +96,9 @@ def _load(
     except CohortValidationError as exc:
         return list(exc.problems), None, np.zeros(0, dtype=np.int64)
     problems, typed = check_frame(raw.frame, keep_extra=keep_extra, rows=raw.rows, header_row=raw.header_row)
+    if len(typed) == 0:  # a valid but empty cohort (a template): said, not refused
+        message = "no data rows: the file has a header but no patients"
+        problems.append(Problem(None, None, None, "at least one patient row", message, "warning"))
     merged = sorted(raw.notes + problems, key=lambda p: -1 if p.row is None else p.row)
     return merged, typed, raw.rows
 
