@@ -150,8 +150,9 @@ def test_forced_restore_keeps_the_replaced_trail_and_records_itself(
     assert details["backup_sha256"] == file_sha256(tmp_path / "b.zip")
     assert details["safety_backup"] == info.safety_backup.name
     assert details["safety_backup_sha256"] == file_sha256(info.safety_backup)
-    assert json.loads(details["rows_replaced"]) == info.replaced_rows
-    assert details["replaced_audit_rows_appended"] == str(len(later))
+    assert details["rows_replaced"] == info.replaced_rows
+    assert details["rows_restored"] == {k: len(v) for k, v in at_backup.items()}
+    assert details["replaced_audit_rows_appended"] == len(later)
     assert "b.zip" in last[9] and info.safety_backup.name in last[9]
 
 

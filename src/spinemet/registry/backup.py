@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Boolean, Connection, Date, DateTime, Engine, Float, Integer, Table, func, select, text
 
 from spinemet import __version__
-from spinemet.registry.audit import default_username, record_json, utc_now
+from spinemet.registry.audit import default_username, utc_now
 from spinemet.registry.bulk import bulk_insert
 from spinemet.registry.errors import BackupError
 from spinemet.registry.models import AuditLog, Base
@@ -239,19 +239,26 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _audit_fingerprints(archive: zipfile.ZipFile, entry: dict[str, Any]) -> set[str]:
-    """The backup's audit rows as canonical JSON lines (to tell which current rows it already holds)."""
+def _fingerprint(line: bytes) -> bytes:
+    return hashlib.sha256(line.rstrip(b"\n")).digest()
+
+
+def _audit_fingerprints(archive: zipfile.ZipFile, entry: dict[str, Any]) -> set[bytes]:
+    """sha256 of each of the backup's audit rows (to tell which current rows it already holds).
+
+    Digests rather than the lines keep the memory small for a trail of millions of rows.
+    """
     with archive.open(entry["file"]) as member:
-        return {line.decode().rstrip("\n") for line in member}
+        return {_fingerprint(line) for line in member}
 
 
-def _replaced_audit_rows(conn: Connection, held: set[str]) -> list[dict[str, Any]]:
+def _replaced_audit_rows(conn: Connection, held: set[bytes]) -> list[dict[str, Any]]:
     """The target's audit rows that the backup does not hold, marked as coming from the replaced database."""
     table = AuditLog.__table__
     names = [c.name for c in table.columns]
     out = []
     for row in _rows(conn, table):
-        if json.dumps([_encode(v) for v in row], ensure_ascii=False) in held:
+        if _fingerprint(json.dumps([_encode(v) for v in row], ensure_ascii=False).encode()) in held:
             continue
         record = dict(zip(names, row, strict=True))
         del record["id"]
@@ -374,9 +381,9 @@ def _record_restore(
         "backup_sha256": sha,
         "safety_backup": safety.path.name,
         "safety_backup_sha256": _file_sha256(safety.path),
-        "rows_replaced": json.dumps(safety.rows, sort_keys=True),
-        "rows_restored": json.dumps(restored, sort_keys=True),
-        "replaced_audit_rows_appended": str(len(replaced)),
+        "rows_replaced": safety.rows,
+        "rows_restored": restored,
+        "replaced_audit_rows_appended": len(replaced),
     }
     row = {
         "at": utc_now(),
@@ -386,7 +393,7 @@ def _record_restore(
         "record_id": RESTORE_RECORD_ID,
         "field": None,
         "old_value": None,
-        "new_value": record_json(details),
+        "new_value": json.dumps(details, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
         "reason": f"forced restore of {path.name}; replaced database saved to {safety.path.name}",
         "source_file": path.name,
         "source_sha256": sha,
