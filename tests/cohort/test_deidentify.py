@@ -81,7 +81,7 @@ def test_deidentified_frame_is_a_valid_cohort(tmp_path, frame):
     path = tmp_path / "shared.csv"
     write_cohort(out, path)
     back = read_cohort(path).frame
-    assert back["age"].iat[1] == 90.0  # the 90+ group, top-coded in typed frames
+    assert back["age"].iat[1] == "90+"  # the group itself, not the number 90
     assert back["patient_id"].tolist() == out["patient_id"].tolist()
 
 
@@ -91,3 +91,21 @@ def test_bad_arguments():
         deidentify(f, key="short")
     with pytest.raises(ValueError, match="shift_dates"):
         deidentify(f, key=KEY, shift_dates="yearly")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "sav"])
+def test_90_plus_survives_writing_and_reading(tmp_path, ext):
+    """HIPAA Safe Harbor: deidentify groups age 92 as "90+"; write_cohort + read_cohort keep "90+" (not 90)
+    in every format, and a real 90 in a frame that was not de-identified stays the number 90."""
+    f = pd.DataFrame({"patient_id": ["A", "B", "C"], "age": [92.0, 60.0, np.nan]})
+    out = deidentify(f, key="0123456789abcdefXYZ")
+    path = tmp_path / f"shared.{ext}"
+    write_cohort(out, path)
+    back = read_cohort(path).frame
+    assert back["age"].tolist()[:2] == ["90+", 60.0] and pd.isna(back["age"].iat[2])
+    pd.testing.assert_frame_equal(back, out.reset_index(drop=True), check_exact=True)
+    mixed = pd.DataFrame({"patient_id": ["R", "G"], "age": [90.0, "90+"]}, dtype=object)
+    write_cohort(mixed, path)
+    assert read_cohort(path).frame["age"].tolist() == [90.0, "90+"]
+    if ext == "csv":
+        assert path.read_text(encoding="utf-8").splitlines()[1:] == ["R,90", "G,90+"]

@@ -172,7 +172,11 @@ def text_frame(typed: pd.DataFrame) -> pd.DataFrame:
         s = typed[name]
         col = COLUMN_BY_NAME.get(str(name))
         if col is not None and col.numeric:
-            out[name] = pd.Series(number_text(s.to_numpy()), index=s.index, dtype=object)
+            text = number_text(s.to_numpy())
+            if col.special and s.dtype == object:  # age "90+" is written as such
+                token = s.isin([t for t, _ in col.special]).to_numpy()
+                text[token] = s.to_numpy()[token]
+            out[name] = pd.Series(text, index=s.index, dtype=object)
         elif col is not None and col.kind == "date":
             out[name] = s.dt.strftime("%Y-%m-%d")
         else:

@@ -10,7 +10,8 @@ What is changed (and nothing else):
   (surgery to death, to follow-up) are preserved but calendar dates are not. ``intervals`` replaces
   every other date column by ``<column>_days_from_surgery`` and drops ``surgery_date``.
 - Ages over 89 become the group ``"90+"`` (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)(i)(C)); the column
-  then holds numbers and ``"90+"`` (the validator accepts ``90+``; typed frames read it as 90).
+  then holds numbers and ``"90+"``, and ``write_cohort``/``read_cohort`` keep the group as ``"90+"`` in
+  every format (never the number 90, which is a real age).
 - Free text is dropped: every column that is not part of the format and holds text. Columns of the
   format are kept (``site`` names a centre, not a patient). Extra numeric columns are kept; extra date
   columns (datetime, or text columns named ``*_date``) are shifted like the others.

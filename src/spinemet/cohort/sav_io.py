@@ -21,7 +21,7 @@ import pandas as pd
 
 from spinemet.cohort.problems import CohortValidationError, Problem
 from spinemet.cohort.raw import RawTable
-from spinemet.cohort.schema import COLUMN_BY_NAME, YES_NO
+from spinemet.cohort.schema import COLUMN_BY_NAME, YES_NO, Column
 
 __all__ = ["read_sav_raw", "sav_codes", "write_sav"]
 
@@ -37,6 +37,10 @@ def sav_codes(name: str) -> dict[int, str]:
         return dict(enumerate(col.values))
     return {k + 1: v for k, v in enumerate(col.values)}
 
+
+SPECIAL_CODE = 999
+"""The SPSS code of a numeric column's special token (``age`` ``90+``): labelled with the token and
+declared user-missing."""
 
 _DEAD_LABELS = {0: "alive at last follow-up (censored)", 1: "died"}
 
@@ -62,6 +66,28 @@ def label_map(name: str, labels: dict[Any, str]) -> dict[Any, str]:
     return out
 
 
+def _user_missing(s: pd.Series, col: Column | None, meta: Any, labels: dict[Any, str]) -> pd.Series:
+    """SPSS user-missing values become missing, except a code labelled with the column's special token
+    (``age`` 999 labelled ``90+``), which becomes that token."""
+    ranges = (getattr(meta, "missing_ranges", None) or {}).get(s.name)
+    if not ranges or not pd.api.types.is_numeric_dtype(s.dtype):
+        return s
+    x = s.to_numpy(dtype=float)
+    miss = np.zeros(len(s), dtype=bool)
+    for r in ranges:
+        miss |= (x >= float(r["lo"])) & (x <= float(r["hi"]))
+    if not miss.any():
+        return s
+    tokens = {t for t, _ in col.special} if col is not None else set()
+    keep = {float(code): str(label).strip() for code, label in labels.items() if str(label).strip() in tokens}
+    if not keep:
+        return s.where(~miss, np.nan)
+    out = s.astype(object).where(~miss, None)
+    for code, token in keep.items():
+        out[miss & (x == code)] = token
+    return out
+
+
 def read_sav_raw(path: str | os.PathLike[str]) -> RawTable:
     """Read an SPSS .sav file into a :class:`RawTable` with labelled codes mapped to format values."""
     import pyreadstat
@@ -70,7 +96,7 @@ def read_sav_raw(path: str | os.PathLike[str]) -> RawTable:
     if not Path(path).exists():
         raise FileNotFoundError(path)
     try:
-        df, meta = pyreadstat.read_sav(str(path), dates_as_pandas_datetime=True)
+        df, meta = pyreadstat.read_sav(str(path), dates_as_pandas_datetime=True, user_missing=True)
     except pyreadstat.ReadstatError as exc:
         raise CohortValidationError(
             [Problem(None, None, None, "an SPSS .sav file", f"not a readable .sav file ({exc})")], source
@@ -78,7 +104,7 @@ def read_sav_raw(path: str | os.PathLike[str]) -> RawTable:
     labels = meta.variable_value_labels or {}
     out: dict[str, pd.Series] = {}
     for name in df.columns:
-        s = df[name]
+        s = _user_missing(df[name], COLUMN_BY_NAME.get(name), meta, labels.get(name, {}))
         col = COLUMN_BY_NAME.get(name)
         if col is not None and col.kind in ("category", "binary", "multi") and name in labels:
             mapping = label_map(name, labels[name])
@@ -99,6 +125,7 @@ def write_sav(typed: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     data: dict[str, Any] = {}
     value_labels: dict[str, dict[int, str]] = {}
     measure: dict[str, str] = {}
+    missing: dict[str, list[Any]] = {}
     for name in typed.columns:
         s = typed[name]
         col = COLUMN_BY_NAME.get(str(name))
@@ -113,6 +140,14 @@ def write_sav(typed: pd.DataFrame, path: str | os.PathLike[str]) -> None:
             measure[name] = "ordinal" if col.name in ("escc", "frankel_pre", "frankel_post") else "nominal"
         elif col is not None and col.kind == "date":
             data[name] = s.dt.date.where(s.notna(), None)
+            measure[name] = "scale"
+        elif col is not None and col.numeric and col.special and s.dtype == object:
+            # age "90+": the sentinel code 999 labelled "90+" and declared user-missing, so SPSS shows
+            # the group and leaves it out of statistics on age (it is not a number of years)
+            token = col.special[0][0]
+            data[name] = s.where(s != token, float(SPECIAL_CODE)).astype(float)
+            value_labels[name] = {SPECIAL_CODE: token}
+            missing[name] = [SPECIAL_CODE]
             measure[name] = "scale"
         elif col is not None and col.numeric:
             data[name] = s.astype(float)
@@ -129,5 +164,6 @@ def write_sav(typed: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         column_labels=column_labels,
         variable_value_labels=value_labels,
         variable_measure=measure,
+        missing_ranges=missing or None,
     )
     os.replace(tmp, path)

@@ -55,7 +55,8 @@ class Column:
         unique: values must be unique within the file.
         required: the column must be present and non-empty in every row.
         special: extra tokens accepted in a numeric column and their numeric value
-            (``age``: ``"90+"`` -> 90, the HIPAA Safe Harbor group written by :func:`deidentify`).
+            (``age``: ``"90+"`` -> 90 for range checks, the HIPAA Safe Harbor group written by
+            :func:`deidentify`; the typed frame keeps the token itself, see ``validate.check_frame``).
         group: a short name of the column's group (for the documentation).
         note: appended to the allowed-value text.
     """

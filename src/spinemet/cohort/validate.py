@@ -445,7 +445,7 @@ def check_frame(
         if name in ("frankel_pre", "frankel_post"):
             p.detail = _frankel_detail(p, frame)
         parsed[name] = p
-        typed[name] = p.typed
+        typed[name] = _with_special_tokens(col, series, p)
         bad = np.flatnonzero(p.bad)
         if bad.size:
             out.cells(
@@ -463,6 +463,24 @@ def check_frame(
 
     _cross_rules(typed_frame, parsed, out)
     return out.sorted(), typed_frame
+
+
+def _with_special_tokens(col: Column, series: pd.Series, p: _Parsed) -> np.ndarray:
+    """The typed column, keeping a special token as written: ``age`` ``"90+"`` (the HIPAA Safe Harbor
+    group) stays the string ``"90+"`` so that it is never confused with a real age of 90. The column is
+    then object (numbers and the token); without any token it is the usual float64."""
+    if not col.special or p.codes is None:
+        return p.typed
+    _, uniques = pd.factorize(series, use_na_sentinel=True)
+    names = {token for token, _ in col.special}
+    token_u = [_norm(u) if _norm(u) in names else None for u in uniques] + [None]
+    if not any(token_u):
+        return p.typed
+    tokens = np.asarray(token_u, dtype=object)[p.codes]
+    out = p.typed.astype(object)
+    mask = tokens != None  # noqa: E711  (element-wise on an object array)
+    out[mask] = tokens[mask]
+    return out
 
 
 def _frankel_detail(p: _Parsed, frame: pd.DataFrame) -> Callable[[int], str | None]:

@@ -91,6 +91,8 @@ def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
 def _cell_values(typed: pd.DataFrame, name: str) -> list[Any]:
     s = typed[name]
     col = COLUMN_BY_NAME.get(str(name))
+    if col is not None and col.special and s.dtype == object:  # age "90+" stays the text "90+"
+        return [None if pd.isna(v) else (v if isinstance(v, str) else int(v)) for v in s]
     if col is not None and col.kind in ("integer", "binary"):
         x = s.to_numpy(dtype=float)
         return [None if np.isnan(v) else int(v) for v in x]
