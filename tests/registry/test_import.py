@@ -267,6 +267,21 @@ def test_import_redcap_skip_invalid_rejects_bad_rows(engine, tmp_path: Path) -> 
     assert report.rejected == 3 and report.stored.inserted == 0
     assert "sex" in rejected.loc[rejected["file_row"] == 2, "rejection_reasons"].iloc[0]
 
+    # a mixed file: the valid rows are stored, the invalid one (R002 from the bad export) is rejected
+    good_lines = (REDCAP / "spinemet_records.csv").read_text(encoding="utf-8").splitlines()
+    bad_lines = bad.read_text(encoding="utf-8").splitlines()
+    text = "\n".join([good_lines[0], good_lines[1], bad_lines[2], good_lines[3]]) + "\n"
+    mixed = _write(tmp_path / "mixed.csv", text)
+    report = import_file(
+        engine, mixed, username="alice", data_dictionary=dictionary, skip_invalid=True, rejected_out=out
+    )
+    assert (report.stored.inserted, report.rejected) == (2, 1)
+    assert list(pd.read_csv(out)["file_row"]) == [3]
+    with engine.connect() as conn:
+        assert sorted(load_frame(conn)["patient_id"]) == ["R001", "R003"]
+        reasons = set(audit_frame(conn)["reason"])
+    assert reasons == {"import of mixed.csv (REDCap, dictionary spinemet_dictionary.csv)"}
+
 
 def test_default_reason_and_cleared_values_are_reported(engine, tmp_path: Path) -> None:
     """No --reason: the audit reason names the import; an empty cell on re-import clears (and says so)."""
