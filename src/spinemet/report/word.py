@@ -47,11 +47,13 @@ def _add_table(doc: Any, t: ReportTable) -> None:
     records = t.records()
     table = doc.add_table(rows=len(records), cols=len(t.columns))
     table.style = "Table Grid"
-    for i, cells in enumerate(records):
+    for i, (row, cells) in enumerate(zip(table.rows, records, strict=True)):
         kind = "header" if i == 0 else t.rows[i - 1].kind
         indent = 0 if i == 0 else t.rows[i - 1].indent
+        # row.cells reads one row; table.cell(i, j) re-reads the whole table on every call (O(n^2)).
+        row_cells = row.cells
         for j, text in enumerate(cells):
-            cell = table.cell(i, j)
+            cell = row_cells[j]
             para = cell.paragraphs[0]  # a new cell holds one empty paragraph
             r = para.add_run(("    " * indent if j == 0 else "") + text)
             r.font.size = Pt(9)
@@ -60,7 +62,7 @@ def _add_table(doc: Any, t: ReportTable) -> None:
             if kind == "header":
                 _shade(cell, "E6E9EE")
         if kind == "section" and len(t.columns) > 1:
-            merged = table.cell(i, 0).merge(table.cell(i, len(t.columns) - 1))
+            merged = row_cells[0].merge(row_cells[-1])
             for extra in merged.paragraphs[1:]:  # the empty paragraphs of the merged-in cells
                 extra._element.getparent().remove(extra._element)
     for note in t.notes:
