@@ -11,19 +11,8 @@ import pytest
 from spinemet.analysis.frankel_table import frankel_change_series, frankel_table
 from spinemet.errors import InvalidInputError
 from spinemet.scores.frankel import frankel_change
-
-GRADES = ("A", "B", "C", "D1", "D2", "D3", "E")
-
-# Uei et al. 2018, Table 3: rows = before surgery, columns = after surgery (A, B, C, D1, D2, D3, E).
-PAPER_TABLE3 = {
-    "A": [2, 0, 0, 0, 0, 0, 0],
-    "B": [1, 0, 0, 0, 0, 0, 0],
-    "C": [0, 1, 7, 3, 1, 1, 6],
-    "D1": [0, 0, 0, 2, 4, 5, 4],
-    "D2": [0, 0, 0, 0, 1, 0, 0],
-    "D3": [0, 0, 1, 0, 0, 4, 5],
-    "E": [0, 0, 0, 0, 0, 1, 6],
-}
+from tests.paper_figures import FRANKEL_GRADES as GRADES
+from tests.paper_figures import PAPER_TABLE3
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from spinemet.cohort.io import Cohort
 from spinemet.cohort.validate import validate_frame
 from spinemet.scores.sins import sins
 from spinemet.scores.tokuhashi import tokuhashi
+from tests.paper_figures import PAPER_TABLE3
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 55
@@ -174,22 +175,14 @@ def test_barthel_before_surgery(demo: pd.DataFrame) -> None:
 
 
 # ------------------------------------------------------------------------------------------ Table 3
-TABLE3 = {  # pre -> counts after surgery in A, B, C, D1, D2, D3, E (Table 3)
-    "A": [2, 0, 0, 0, 0, 0, 0],
-    "B": [1, 0, 0, 0, 0, 0, 0],
-    "C": [0, 1, 7, 3, 1, 1, 6],
-    "D1": [0, 0, 0, 2, 4, 5, 4],
-    "D2": [0, 0, 0, 0, 1, 0, 0],
-    "D3": [0, 0, 1, 0, 0, 4, 5],
-    "E": [0, 0, 0, 0, 0, 1, 6],
-}
+# PAPER_TABLE3 (tests/paper_figures.py): pre -> counts after surgery in A, B, C, D1, D2, D3, E
 
 
 def test_table3_matrix_cell_by_cell(demo: pd.DataFrame) -> None:
     table = pd.crosstab(demo.frankel_pre, demo.frankel_post).reindex(
         index=FRANKEL, columns=FRANKEL, fill_value=0
     )
-    for pre, row in TABLE3.items():
+    for pre, row in PAPER_TABLE3.items():
         assert table.loc[pre].tolist() == row, pre
     # Table 3 totals after surgery: 3, 1, 8, 5, 6, 11, 21
     assert table.sum(axis=0).tolist() == [3, 1, 8, 5, 6, 11, 21]

@@ -11,6 +11,8 @@ import pytest
 
 from spinemet.cohort.demo import demo_path
 from spinemet.report.formatting import number
+from tests.paper_figures import FRANKEL_GRADES as GRADES
+from tests.paper_figures import PAPER_TABLE3
 
 REQUIRED = [
     "n",
@@ -37,18 +39,6 @@ REQUIRED = [
     "meta.ci_method",
 ]
 BAND_KEYS = ("n", "barthel_pre_mean", "barthel_post_mean", "home_discharges", "lived_beyond_prediction")
-
-#: Table 3 of the paper: before (rows) -> after (columns) counts, A..E.
-PAPER_TABLE3 = {
-    "A": [2, 0, 0, 0, 0, 0, 0],
-    "B": [1, 0, 0, 0, 0, 0, 0],
-    "C": [0, 1, 7, 3, 1, 1, 6],
-    "D1": [0, 0, 0, 2, 4, 5, 4],
-    "D2": [0, 0, 0, 0, 1, 0, 0],
-    "D3": [0, 0, 1, 0, 0, 4, 5],
-    "E": [0, 0, 0, 0, 0, 1, 6],
-}
-GRADES = ("A", "B", "C", "D1", "D2", "D3", "E")
 
 
 def _get(data: dict[str, Any], dotted: str) -> Any:

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spinemet.scores import FrankelGrade, frankel_change, frankel_grade, frankel_steps
+from tests.paper_figures import PAPER_TABLE3
 
 from .conftest import raises_invalid
 
@@ -80,22 +81,10 @@ def test_original_scale_change():
     assert frankel_change("E", "E", scale="original") == "e_maintained"
 
 
-# SEED Table 3 (Uei 2018): rows = grade before surgery, columns = counts after surgery (A..E).
-SEED_TABLE3 = {
-    "A": [2, 0, 0, 0, 0, 0, 0],
-    "B": [1, 0, 0, 0, 0, 0, 0],
-    "C": [0, 1, 7, 3, 1, 1, 6],
-    "D1": [0, 0, 0, 2, 4, 5, 4],
-    "D2": [0, 0, 0, 0, 1, 0, 0],
-    "D3": [0, 0, 1, 0, 0, 4, 5],
-    "E": [0, 0, 0, 0, 0, 1, 6],
-}
-
-
 def test_seed_table3_reproduces_35_improved_or_e_maintained():
     """Counting sub-grade steps as grades reproduces SEED's 35/55 (29 improved + 6 E->E); 4 aggravated."""
     counts = {c: 0 for c in ("improved", "e_maintained", "unchanged", "aggravated")}
-    for pre, row in SEED_TABLE3.items():
+    for pre, row in PAPER_TABLE3.items():
         for post, n in zip(MODIFIED, row, strict=True):
             counts[frankel_change(pre, post)] += n
     assert sum(counts.values()) == 55
