@@ -44,7 +44,7 @@ from spinemet.analysis.descriptive import (
 from spinemet.analysis.logrank import logrank
 from spinemet.analysis.survival import kaplan_meier
 from spinemet.errors import InvalidInputError
-from spinemet.pathway.radiosensitivity import RADIORESISTANT
+from spinemet.pathway.radiosensitivity import RADIORESISTANT, STUDY_RADIORESISTANT
 from spinemet.scores.tokuhashi import TOKUHASHI_BANDS as _TOKUHASHI_BAND_TABLE
 
 __all__ = [
@@ -69,11 +69,12 @@ __all__ = [
     "welch_t",
 ]
 
-STUDY_RT_EXCLUDED: tuple[str, ...] = ("kidney", "thyroid")
+STUDY_RT_EXCLUDED: tuple[str, ...] = STUDY_RADIORESISTANT
 """The paper's radiotherapy denominator leaves out "radiation-resistant cancer such as kidney and thyroid"
-(Uei 2018, Discussion: 38 of 47). Named here only to reproduce that number; it is a subset of the
-radiosensitivity rule's resistant class (``spinemet.pathway.radiosensitivity.RADIORESISTANT``: kidney,
-thyroid, colon, rectum - AO Surgery Reference), which is the default of :func:`radiotherapy_rate`."""
+(Uei 2018, Discussion: 38 of 47): ``spinemet.pathway.radiosensitivity.STUDY_RADIORESISTANT``. Named here
+only to reproduce that number; it is a subset of the radiosensitivity rule's resistant class
+(``spinemet.pathway.radiosensitivity.RADIORESISTANT``: kidney, thyroid, colon, rectum - AO Surgery Reference),
+which is the default of :func:`radiotherapy_rate`."""
 
 PREDICTED_SURVIVAL_MONTHS: Mapping[str, float] = {"0-8": 6.0, "9-11": 6.0, "12-15": 12.0}
 """Months of each Tokuhashi band's predicted survival (Tokuhashi 2005: 0-8 < 6 months, 9-11 >= 6 months,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from spinemet.cohort.schema import COLUMNS, COMPLICATIONS, FRANKEL_GRADES, PRIMARY_TUMORS
+from spinemet.pathway.radiosensitivity import STUDY_RADIORESISTANT
 from spinemet.scores import (
     KPS_TO_ECOG,
     SINS_POINTS,
@@ -256,7 +257,7 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
     out["complications"] = np.asarray(texts, dtype=object)[inv_m]
 
     # adjuvant therapy (Table 5): radiotherapy rarely for kidney/thyroid (radioresistant)
-    resistant = np.isin(primary, ["kidney", "thyroid"])
+    resistant = np.isin(primary, STUDY_RADIORESISTANT)
     out["chemotherapy"] = _where(rng.random(n) < 31 / 55, "yes", "no")
     out["radiotherapy"] = _where(rng.random(n) < np.where(resistant, 0.1, 38 / 47), "yes", "no")
     out["bone_modifying_agent"] = _where(rng.random(n) < 39 / 55, "yes", "no")
