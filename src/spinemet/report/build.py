@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spinemet.analysis.descriptive import jsonable, region_series
+from spinemet.analysis.descriptive import jsonable, numeric_column, region_series
 from spinemet.analysis.survival import CI_METHODS
 from spinemet.errors import InvalidInputError
 from spinemet.report.formatting import check_style, format_ci, number, p_text
@@ -116,12 +116,6 @@ def _text(frame: pd.DataFrame, col: str) -> pd.Series:
     return frame[col].astype("object")
 
 
-def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
-    if col not in frame.columns:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
 def find_contradictions(frame: pd.DataFrame, results: Any) -> list[Finding]:
     """Rows that contradict a rule of the study (Methods of Uei et al. 2018) or of the data's own meaning."""
     findings: list[Finding] = []
@@ -149,7 +143,7 @@ def find_contradictions(frame: pd.DataFrame, results: Any) -> list[Finding]:
             )
         )
     discharge = _text(frame, "discharge")
-    dead = _num(frame, "dead")
+    dead = numeric_column(frame, "dead")
     mask = ((discharge == "in_hospital_death").to_numpy(dtype=bool)) & (dead == 0)
     if mask.any():
         findings.append(
@@ -162,7 +156,7 @@ def find_contradictions(frame: pd.DataFrame, results: Any) -> list[Finding]:
         )
     comp = _text(frame, "complications").fillna("").astype(str)
     early = comp.str.contains("early_death", regex=False).to_numpy(dtype=bool)
-    months = _num(frame, "survival_months")
+    months = numeric_column(frame, "survival_months")
     thirty_days = 30 / 30.4375
     mask = early & ((dead == 0) | (months > thirty_days + 1e-9))
     if mask.any():
