@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from spinemet.cli.app import app
-from spinemet.cohort.problems import Problem
+
+if TYPE_CHECKING:
+    from spinemet.cohort.problems import Problem
 
 __all__ = ["synth_command", "validate_command"]
 

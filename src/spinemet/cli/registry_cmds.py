@@ -8,18 +8,17 @@ The database is ``--db URL`` (or an SQLite file path), else ``$SPINEMET_DATABASE
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from spinemet.cli.app import app
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from sqlalchemy import Engine
 
     from spinemet.cohort.problems import Problem
@@ -41,8 +40,22 @@ followup_app = typer.Typer(help="Record and list follow-up contacts.", no_args_i
 app.add_typer(db_app, name="db")
 app.add_typer(followup_app, name="followup")
 
-_err = Console(stderr=True)
-_out = Console()
+
+@functools.cache
+def _err() -> Console:
+    """The stderr console, made on first use so that ``--help`` does not import rich."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@functools.cache
+def _out() -> Console:
+    """The stdout console, made on first use."""
+    from rich.console import Console
+
+    return Console()
+
 
 #: Columns shown by ``spinemet patients`` (no dates or free text: only the pseudonymous id identifies).
 LIST_COLUMNS = ("sex", "age", "primary_tumor", "main_level", "procedure", "survival_months", "dead")
@@ -55,7 +68,7 @@ def _engine(db: str | None) -> Engine:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    _err.print(f"[red]error:[/red] {message}", highlight=False)
+    _err().print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(code)
 
 
@@ -129,12 +142,14 @@ def import_cmd(
         raise _fail("--skip-invalid needs --rejected-out FILE for the rejected rows", 2)
     if fmt == "redcap" and dictionary is None:
         raise _fail("--format redcap needs --dictionary DICT.csv (the REDCap data dictionary)", 2)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("importing"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=_err,
+        console=_err(),
         transient=True,
     )
     task = progress.add_task("import", total=None)
@@ -157,14 +172,14 @@ def import_cmd(
             )
     except CohortValidationError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
-        _err.print(f"[red]{file.name}: {len(errors)} error(s); nothing was stored[/red]", highlight=False)
+        _err().print(f"[red]{file.name}: {len(errors)} error(s); nothing was stored[/red]", highlight=False)
         for p in exc.problems:
-            _err.print(f"  {_problem_line(p)}", highlight=False, markup=False)
+            _err().print(f"  {_problem_line(p)}", highlight=False, markup=False)
         raise typer.Exit(1) from None
     except (*_registry_errors(), ValueError) as exc:  # e.g. a file whose format cannot be told
         raise _fail(str(exc)) from None
     for p in result.warnings:
-        _err.print(f"  warning: {p}", highlight=False, markup=False)
+        _err().print(f"  warning: {p}", highlight=False, markup=False)
     s = result.stored
     typer.echo(
         f"{file.name} (sha256 {result.sha256[:12]}): {s.inserted} new, {s.updated} updated "
@@ -219,7 +234,7 @@ def export_cmd(
         raise _fail(str(exc)) from None
     typer.echo(f"{result.rows} patient(s) written to {output}" + (" (de-identified)" if deidentified else ""))
     if result.random_key:
-        _err.print(
+        _err().print(
             "note: no --key / SPINEMET_DEID_KEY given: a random one-time key was used, so these ids "
             "cannot be linked to other exports",
             highlight=False,
@@ -237,6 +252,7 @@ def patients_cmd(
 ) -> None:
     """List patients (pseudonymous id, centre and a few study columns), optionally filtered."""
     import pandas as pd
+    from rich.table import Table
 
     from spinemet.registry.query import json_records, load_frame, parse_filters
     from spinemet.registry.schema import ensure_schema
@@ -259,7 +275,7 @@ def patients_cmd(
         table.add_column(column)
     for row in frame.itertuples(index=False):
         table.add_row(*["" if pd.isna(v) else _fmt(v) for v in row])
-    _out.print(table)
+    _out().print(table)
 
 
 def _fmt(value: object) -> str:
@@ -361,6 +377,8 @@ def followup_list(
     db: DbOption = None,
 ) -> None:
     """List follow-up records."""
+    from rich.table import Table
+
     from spinemet.registry.followup import list_follow_up
     from spinemet.registry.schema import ensure_schema
 
@@ -380,7 +398,7 @@ def followup_list(
             r.status,
             r.notes or "",
         )
-    _out.print(table)
+    _out().print(table)
 
 
 @app.command("audit")
@@ -390,6 +408,8 @@ def audit_cmd(
     db: DbOption = None,
 ) -> None:
     """Show the audit trail (read-only: spinemet offers no way to change it)."""
+    from rich.table import Table
+
     from spinemet.registry.audit import audit_frame
     from spinemet.registry.schema import ensure_schema
 
@@ -418,4 +438,4 @@ def audit_cmd(
         table.add_column(column)
     for row in frame[shown].itertuples(index=False):
         table.add_row(*["" if v is None or v != v else str(v) for v in row])
-    _out.print(table)
+    _out().print(table)

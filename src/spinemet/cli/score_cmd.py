@@ -20,13 +20,15 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from spinemet.cli.app import app
 from spinemet.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["score", "score_patient"]
 
@@ -61,6 +63,8 @@ def _parse_pairs(pairs: list[str]) -> dict[str, str]:
 
 def _typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """Validate ``key=value`` text against the cohort format: (typed values without missing, warnings)."""
+    import pandas as pd
+
     from spinemet.cohort import coerce_frame, validate_frame
 
     text = dict(values)
@@ -76,6 +80,8 @@ def _typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]
 
 
 def _missing(value: Any) -> bool:
+    import pandas as pd
+
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -264,6 +270,8 @@ def _problem_text(p: Any, *, with_row: bool = True) -> str:
 def _output_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as CSV text: cohort columns as ``write_cohort`` writes them (integers without ``.0``,
     decimals in the shortest round-trip form, dates ISO); added float columns the same way."""
+    import pandas as pd
+
     from spinemet.cohort.csv_io import number_text, text_frame
     from spinemet.cohort.schema import COLUMN_BY_NAME
 
@@ -291,6 +299,8 @@ def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
+    import pandas as pd
+
     from spinemet.cohort import CohortValidationError, read_cohort
     from spinemet.cohort.score_columns import ScoreColumnError, add_score_columns
 
