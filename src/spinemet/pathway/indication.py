@@ -48,6 +48,17 @@ def _and(a: bool | None, b: bool | None) -> bool | None:
     return True
 
 
+def _three_way(
+    met: bool | None, if_met: str, if_not: str, if_unknown: str, missing: tuple[str, ...]
+) -> _Criterion:
+    """The criterion of a three-valued finding, with the reason to give in each case."""
+    if met is True:
+        return _Criterion(True, if_met)
+    if met is False:
+        return _Criterion(False, if_not)
+    return _Criterion(None, if_unknown, missing)
+
+
 def _pain_from_instability(patient: Mapping[str, Any]) -> _Criterion:
     pain = get_yes_no(patient, "intractable_pain")
     sins = sins_finding(patient)
@@ -60,11 +71,13 @@ def _pain_from_instability(patient: Mapping[str, Any]) -> _Criterion:
     }
     text = f"{pain_words[pain]}; {sins.text}"
     missing = (() if pain is not None else ("intractable_pain",)) + (sins.missing if unstable is None else ())
-    if met is True:
-        return _Criterion(True, f"indication (1) met, intractable pain due to instability: {text}")
-    if met is False:
-        return _Criterion(False, f"indication (1) not met: {text}")
-    return _Criterion(None, f"indication (1) not assessable: {text}", missing)
+    return _three_way(
+        met,
+        f"indication (1) met, intractable pain due to instability: {text}",
+        f"indication (1) not met: {text}",
+        f"indication (1) not assessable: {text}",
+        missing,
+    )
 
 
 def _paralysis(patient: Mapping[str, Any]) -> _Criterion:
@@ -113,11 +126,13 @@ def _short_survival_responsive(patient: Mapping[str, Any]) -> _Criterion:
     missing = (tok.missing if short is None else ()) + (
         ("analgesic_or_rt_responsive",) if responsive is None else ()
     )
-    if met is True:
-        return _Criterion(True, f"exclusion (2) applies, life expectancy < 6 months and responsive: {text}")
-    if met is False:
-        return _Criterion(False, f"exclusion (2) does not apply: {text}")
-    return _Criterion(None, f"exclusion (2) not assessable: {text}", missing)
+    return _three_way(
+        met,
+        f"exclusion (2) applies, life expectancy < 6 months and responsive: {text}",
+        f"exclusion (2) does not apply: {text}",
+        f"exclusion (2) not assessable: {text}",
+        missing,
+    )
 
 
 def _poor_condition_low_will(patient: Mapping[str, Any]) -> _Criterion:
@@ -137,11 +152,13 @@ def _poor_condition_low_will(patient: Mapping[str, Any]) -> _Criterion:
     text = f"{perf.text}, {cond}; {will_words[will]}"
     met = _and(poor, will)
     missing = (perf.missing if poor is None else ()) + (("reduced_will_to_live",) if will is None else ())
-    if met is True:
-        return _Criterion(True, f"exclusion (3) applies: {text}")
-    if met is False:
-        return _Criterion(False, f"exclusion (3) does not apply: {text}")
-    return _Criterion(None, f"exclusion (3) not assessable: {text}", missing)
+    return _three_way(
+        met,
+        f"exclusion (3) applies: {text}",
+        f"exclusion (3) does not apply: {text}",
+        f"exclusion (3) not assessable: {text}",
+        missing,
+    )
 
 
 def surgical_indication(patient: Mapping[str, Any]) -> Verdict:
