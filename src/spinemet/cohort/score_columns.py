@@ -100,6 +100,15 @@ def _fail(df: pd.DataFrame, name: str, bad: pd.Series, allowed: str, detail: str
         raise ScoreColumnError(name, value, allowed, label, detail)
 
 
+def _agreed(
+    df: pd.DataFrame, name: str, first: pd.Series, second: pd.Series, allowed: str, detail: str
+) -> pd.Series:
+    """``first``, filled from ``second`` where missing; raises (for column ``name``) at the first row where
+    both are present and differ (a value given together with what it can be derived from must agree)."""
+    _fail(df, name, first.notna() & second.notna() & (first != second), allowed, detail)
+    return first.where(first.notna(), second)
+
+
 def _points(df: pd.DataFrame, name: str, table: Mapping[Any, float], allowed: str | None = None) -> pd.Series:
     """Points of a coded column (NaN where missing); a present value outside ``table`` raises."""
     s = _column(df, name)
@@ -283,14 +292,14 @@ def _modified_bauer(df: pd.DataFrame) -> pd.Series:
     vert = _count(df, "vertebral_mets", 1)
     counted = ((extra + vert) == 1).astype(float).where(extra.notna() & vert.notna())
     given = _points(df, "solitary_skeletal_met", _YES_NO)
-    _fail(
+    solitary = _agreed(
         df,
         "solitary_skeletal_met",
-        given.notna() & counted.notna() & (given != counted),
+        given,
+        counted,
         "agreeing with extraspinal_bone_mets + vertebral_mets",
         "contradicts the metastasis counts",
     )
-    solitary = given.where(given.notna(), counted)
     return _total([visceral, not_lung, favourable, solitary])
 
 
@@ -298,26 +307,26 @@ def _nesms(df: pd.DataFrame, mbauer: pd.Series) -> pd.Series:
     """Ghori 2015 as read in ``spinemet.scores.nesms`` (cut-offs UNCONFIRMED there)."""
     given = _number(df, "modified_bauer", 0, "integer 0-4")
     _fail(df, "modified_bauer", given.notna() & ((given % 1 != 0) | (given > 4)), "integer 0-4")
-    _fail(
+    bauer = _agreed(
         df,
         "modified_bauer",
-        given.notna() & mbauer.notna() & (given != mbauer),
+        mbauer,
+        given,
         "the modified Bauer score computed from its components",
         "given and computed disagree",
     )
-    bauer = mbauer.where(mbauer.notna(), given)
     walk = _points(df, "ambulatory", {"independent": 1.0, "dependent": 0.0, "non_ambulatory": 0.0})
     albumin = _number(df, "albumin_g_dl", 0, "number >= 0 (g/dL)")
     from_raw = (albumin >= NESMS_ALBUMIN_CUTOFF_G_DL).astype(float).where(albumin.notna())
     flag = _points(df, "albumin_normal", _YES_NO)
-    _fail(
+    alb = _agreed(
         df,
         "albumin_normal",
-        flag.notna() & from_raw.notna() & (flag != from_raw),
+        flag,
+        from_raw,
         "agreeing with albumin_g_dl",
         f"normal albumin is >= {NESMS_ALBUMIN_CUTOFF_G_DL} g/dL",
     )
-    alb = flag.where(flag.notna(), from_raw)
     high = (bauer >= NESMS_MBAUER_CUTOFF).astype(float).where(bauer.notna()) * 2
     return _total([high, walk, alb]).clip(upper=NESMS_CAP)
 
@@ -355,14 +364,14 @@ def _barthel_totals(df: pd.DataFrame, out: pd.DataFrame) -> None:
             parts.append(_points(df, col, {v: float(v) for v in allowed}, ", ".join(map(str, allowed))))
         summed = _total(parts)
         current = _number(out, target, 0, "0-100 in steps of 5")
-        _fail(
+        out[target] = _agreed(
             out,
             target,
-            current.notna() & summed.notna() & (current != summed),
+            current,
+            summed,
             "the sum of the ten Barthel items",
             "Barthel total disagrees with its items",
         )
-        out[target] = current.where(current.notna(), summed)
 
 
 def add_score_columns(df: pd.DataFrame) -> pd.DataFrame:
