@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.schema import PRIMARY_TUMORS as _PRIMARY_TUMORS
 from spinemet.errors import InvalidInputError
 from spinemet.scores.levels import region_of_level
 from spinemet.scores.sins import sins_band
@@ -86,11 +87,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 # Vocabularies, in the order of cohort-format.md (which is also the order of the paper's tables).
-PRIMARY_TUMORS: tuple[str, ...] = (
-    "lung", "liver", "prostate", "myeloma", "kidney", "thyroid", "lymphoma", "gallbladder", "breast",
-    "sarcoma", "osteosarcoma", "stomach", "colon", "rectum", "esophagus", "pancreas", "bladder", "uterus",
-    "carcinoid", "head_neck", "other", "unknown",
-)  # fmt: skip
+PRIMARY_TUMORS: tuple[str, ...] = _PRIMARY_TUMORS
 REGIONS: tuple[str, ...] = ("cervical", "thoracic", "lumbar", "sacral")
 FRANKEL_MODIFIED: tuple[str, ...] = ("A", "B", "C", "D1", "D2", "D3", "E")
 TOKUHASHI_BANDS: tuple[str, ...] = ("0-8", "9-11", "12-15")

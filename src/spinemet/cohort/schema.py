@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
+from spinemet.pathway.radiosensitivity import PRIMARY_TUMORS as _PRIMARY_TUMORS
+
 __all__ = [
     "BARTHEL_ITEMS",
     "BARTHEL_ITEM_SETS",
@@ -127,12 +129,9 @@ def _fmt(x: float | None) -> str:
 
 YES_NO = ("yes", "no")
 
-PRIMARY_TUMORS = (
-    "lung", "liver", "prostate", "myeloma", "kidney", "thyroid", "lymphoma", "gallbladder", "breast",
-    "sarcoma", "osteosarcoma", "stomach", "colon", "rectum", "esophagus", "pancreas", "bladder", "uterus",
-    "carcinoid", "head_neck", "other", "unknown",
-)  # fmt: skip
-"""``primary_tumor`` codes (cohort-format.md; ``colon``/``rectum`` kept apart, scores.md §1)."""
+PRIMARY_TUMORS = _PRIMARY_TUMORS
+"""``primary_tumor`` codes (cohort-format.md; ``colon``/``rectum`` kept apart, scores.md §1); typed once in
+``spinemet.pathway.radiosensitivity``, the lowest layer that needs them."""
 
 LEVEL_CODES = tuple(f"{p}{i}" for p, n in (("C", 7), ("T", 12), ("L", 5), ("S", 5)) for i in range(1, n + 1))
 
