@@ -33,6 +33,7 @@ from spinemet import __version__
 from spinemet.registry.audit import default_username, utc_now
 from spinemet.registry.bulk import bulk_insert
 from spinemet.registry.errors import BackupError
+from spinemet.registry.importer import file_sha256
 from spinemet.registry.models import AuditLog, Base
 from spinemet.registry.schema import current_revision, downgrade, head_revision, upgrade
 
@@ -231,14 +232,6 @@ def _safety_path(directory: Path) -> Path:
     return directory / f"pre-restore-{stamp}.zip"
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _fingerprint(line: bytes) -> bytes:
     return hashlib.sha256(line.rstrip(b"\n")).digest()
 
@@ -375,12 +368,12 @@ def _record_restore(
     table = AuditLog.__table__
     for start in range(0, len(replaced), _BATCH):
         bulk_insert(conn, table, replaced[start : start + _BATCH])
-    sha = _file_sha256(path)
+    sha = file_sha256(path)
     details = {
         "backup_file": path.name,
         "backup_sha256": sha,
         "safety_backup": safety.path.name,
-        "safety_backup_sha256": _file_sha256(safety.path),
+        "safety_backup_sha256": file_sha256(safety.path),
         "rows_replaced": safety.rows,
         "rows_restored": restored,
         "replaced_audit_rows_appended": len(replaced),
