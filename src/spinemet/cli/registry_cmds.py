@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,7 +21,7 @@ from spinemet.cli.app import app
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
     from spinemet.cohort.problems import Problem
 
@@ -65,6 +67,18 @@ def _engine(db: str | None) -> Engine:
     from spinemet.registry.engine import make_engine
 
     return make_engine(db)
+
+
+@contextmanager
+def _reading(db: str | None) -> Iterator[Connection]:
+    """A connection for reading the registry at ``db``; its schema is created first if the database is empty
+    (``ensure_schema``: a database at another revision is refused)."""
+    from spinemet.registry.schema import ensure_schema
+
+    engine = _engine(db)
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        yield conn
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -255,13 +269,10 @@ def patients_cmd(
     from rich.table import Table
 
     from spinemet.registry.query import json_records, load_frame, parse_filters
-    from spinemet.registry.schema import ensure_schema
 
     try:
         parsed = parse_filters(filters or [])
-        engine = _engine(db)
-        ensure_schema(engine)
-        with engine.connect() as conn:
+        with _reading(db) as conn:
             frame = load_frame(conn, site=site, filters=parsed, columns=list(LIST_COLUMNS))
     except _registry_errors() as exc:
         raise _fail(str(exc)) from None
@@ -380,11 +391,8 @@ def followup_list(
     from rich.table import Table
 
     from spinemet.registry.followup import list_follow_up
-    from spinemet.registry.schema import ensure_schema
 
-    engine = _engine(db)
-    ensure_schema(engine)
-    with engine.connect() as conn:
+    with _reading(db) as conn:
         records = list_follow_up(conn, patient_id)
     table = Table(title=f"{len(records)} follow-up record(s)")
     for column in ("id", "patient_id", "date", "months", "status", "notes"):
@@ -411,11 +419,8 @@ def audit_cmd(
     from rich.table import Table
 
     from spinemet.registry.audit import audit_frame
-    from spinemet.registry.schema import ensure_schema
 
-    engine = _engine(db)
-    ensure_schema(engine)
-    with engine.connect() as conn:
+    with _reading(db) as conn:
         frame = audit_frame(conn, record_id=patient_id)
     if as_json:
         typer.echo(frame.to_json(orient="records", date_format="iso"))
