@@ -12,6 +12,21 @@ from types import MappingProxyType
 from typing import Literal
 
 from spinemet.pathway.radiosensitivity import PRIMARY_TUMORS as _PRIMARY_TUMORS
+from spinemet.scores import (
+    ESCC_RANKS,
+    KATAGIRI_LAB_POINTS,
+    KATAGIRI_PRIMARY_POINTS,
+    KATAGIRI_VISCERAL_POINTS,
+    SINS_ALIGNMENT_POINTS,
+    SINS_COLLAPSE_POINTS,
+    SINS_LESION_POINTS,
+    SINS_LOCATION_POINTS,
+    SINS_PAIN_POINTS,
+    SINS_POSTEROLATERAL_POINTS,
+    TOMITA_BONE_POINTS,
+    TOMITA_PRIMARY_POINTS,
+    TOMITA_VISCERAL_POINTS,
+)
 
 __all__ = [
     "BARTHEL_ITEMS",
@@ -234,30 +249,30 @@ def _core() -> list[Column]:
             "sins_location",
             "category",
             "SINS location (derived from main_level when absent)",
-            values=("junctional", "mobile", "semirigid", "rigid"),
+            values=tuple(SINS_LOCATION_POINTS),
             group=g,
         ),
-        _c("sins_pain", "category", "SINS pain", values=("mechanical", "occasional", "none"), group=g),
-        _c("sins_lesion", "category", "SINS bone lesion", values=("lytic", "mixed", "blastic"), group=g),
+        _c("sins_pain", "category", "SINS pain", values=tuple(SINS_PAIN_POINTS), group=g),
+        _c("sins_lesion", "category", "SINS bone lesion", values=tuple(SINS_LESION_POINTS), group=g),
         _c(
             "sins_alignment",
             "category",
             "SINS radiographic alignment",
-            values=("subluxation", "deformity", "normal"),
+            values=tuple(SINS_ALIGNMENT_POINTS),
             group=g,
         ),
         _c(
             "sins_collapse",
             "category",
             "SINS vertebral body collapse",
-            values=("over50", "under50", "involved_no_collapse", "none"),
+            values=tuple(SINS_COLLAPSE_POINTS),
             group=g,
         ),
         _c(
             "sins_posterolateral",
             "category",
             "SINS posterolateral involvement",
-            values=("bilateral", "unilateral", "none"),
+            values=tuple(SINS_POSTEROLATERAL_POINTS),
             group=g,
         ),
         _c("sins", "integer", "SINS total (Fisher 2010)", low=0, high=18, group=g),
@@ -265,7 +280,7 @@ def _core() -> list[Column]:
             "escc",
             "category",
             "Bilsky epidural spinal cord compression grade (a label)",
-            values=("0", "1a", "1b", "1c", "2", "3"),
+            values=tuple(ESCC_RANKS),
             group=g,
         ),
         _c(
@@ -344,13 +359,12 @@ def _extensions() -> list[Column]:
                 )
             )
     x = {"core": False}
-    growth = ("slow", "moderate", "rapid")
     cols += [
         _c(
             "tomita_primary_growth",
             "category",
             "Tomita primary tumour growth",
-            values=growth,
+            values=tuple(TOMITA_PRIMARY_POINTS),
             group="tomita",
             **x,
         ),
@@ -358,7 +372,7 @@ def _extensions() -> list[Column]:
             "tomita_visceral",
             "category",
             "Tomita visceral metastases",
-            values=("none", "treatable", "untreatable"),
+            values=tuple(TOMITA_VISCERAL_POINTS),
             group="tomita",
             **x,
         ),
@@ -366,7 +380,7 @@ def _extensions() -> list[Column]:
             "tomita_bone_mets",
             "category",
             "Tomita bone metastases",
-            values=("solitary", "multiple"),
+            values=tuple(TOMITA_BONE_POINTS),
             group="tomita",
             **x,
         ),
@@ -374,7 +388,7 @@ def _extensions() -> list[Column]:
             "katagiri_primary_growth",
             "category",
             "new Katagiri primary lesion growth",
-            values=growth,
+            values=tuple(KATAGIRI_PRIMARY_POINTS),
             group="katagiri",
             **x,
         ),
@@ -382,7 +396,7 @@ def _extensions() -> list[Column]:
             "katagiri_visceral",
             "category",
             "new Katagiri visceral metastasis",
-            values=("none", "nodular", "disseminated"),
+            values=tuple(KATAGIRI_VISCERAL_POINTS),
             group="katagiri",
             **x,
         ),
@@ -390,7 +404,7 @@ def _extensions() -> list[Column]:
             "katagiri_lab",
             "category",
             "new Katagiri laboratory data (alternative to the raw values)",
-            values=("normal", "abnormal", "critical"),
+            values=tuple(KATAGIRI_LAB_POINTS),
             group="katagiri",
             **x,
         ),
