@@ -9,6 +9,7 @@ from spinemet.registry.engine import make_engine, resolve_url
 from spinemet.registry.errors import RegistryError
 from spinemet.registry.models import Base
 from spinemet.registry.schema import current_revision, downgrade, ensure_schema, head_revision, upgrade
+from tests.registry.conftest import BACKENDS, DatabaseFactory
 
 
 def test_resolve_url_rewrites_plain_postgresql_to_psycopg3(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,3 +101,32 @@ def test_unreachable_postgres_skips_locally_but_fails_in_ci(monkeypatch: pytest.
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must run the PostgreSQL tests"):
         conftest._require_pg()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_version_bumps_on_change_and_auditor_role(db_factory: DatabaseFactory, backend: str) -> None:
+    """0002: a new patient is at version 1, each changing store +1, an unchanged re-store keeps it;
+    the users table accepts the auditor role and follow-up visits carry Frankel, Barthel and VAS."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from spinemet.registry.audit import WriteContext
+    from spinemet.registry.followup import add_follow_up
+    from spinemet.registry.models import FollowUp, Patient
+    from spinemet.registry.store import store_frame
+    from spinemet.registry.users import create_user
+
+    eng = db_factory.engine(backend)
+    ctx = WriteContext(username="t", reason="r")
+    frame = pd.DataFrame({"patient_id": ["P1"], "age": [60.0]})
+    for age, expected in ((60.0, 1), (60.0, 1), (61.0, 2), (62.0, 3)):
+        frame["age"] = [age]
+        with eng.begin() as conn:
+            store_frame(conn, frame, ctx)
+            assert conn.execute(select(Patient.version)).scalar_one() == expected
+    with eng.begin() as conn:
+        create_user(conn, "aud", "a long enough password", role="auditor")
+        fid = add_follow_up(conn, "P1", ctx, status="alive", months=1.0)
+        conn.execute(FollowUp.__table__.update().values(frankel="D2", barthel=85, vas=3.5))
+        row = conn.execute(select(FollowUp.frankel, FollowUp.barthel, FollowUp.vas)).one()
+    assert fid > 0 and tuple(row) == ("D2", 85, 3.5)

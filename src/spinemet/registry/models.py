@@ -47,7 +47,7 @@ NAMING_CONVENTION = {
 }
 
 #: Roles a user of the (later) web application can have.
-ROLES = ("admin", "editor", "viewer")
+ROLES = ("admin", "editor", "viewer", "auditor")
 #: Vital status recorded at a follow-up.
 FOLLOW_UP_STATUS = ("alive", "dead")
 
@@ -78,6 +78,9 @@ class Patient(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    #: Optimistic locking: 1 when created, +1 on every change of the record (a save names the version
+    #: it started from and is refused when the record has moved on).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class PatientValue(Base):
@@ -118,13 +121,17 @@ class FollowUp(Base):
     status: Mapped[str] = mapped_column(String(10))
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    #: Scores measured at the visit: modified Frankel grade, Barthel index (0-100), pain VAS (0-10).
+    frankel: Mapped[str | None] = mapped_column(String(4))
+    barthel: Mapped[int | None] = mapped_column(Integer)
+    vas: Mapped[float | None] = mapped_column(Float(precision=53))
 
 
 class User(Base):
     """A user of the registry (for the later web application); the password is an argon2 hash."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'editor', 'viewer')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('admin', 'editor', 'viewer', 'auditor')", name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)

@@ -259,7 +259,11 @@ def store_frame(
                 site_updates,
             )
         if touched:
-            conn.execute(update(patient).where(patient.c.id.in_(touched)).values(updated_at=ctx.at))
+            conn.execute(
+                update(patient)
+                .where(patient.c.id.in_(touched))
+                .values(updated_at=ctx.at, version=patient.c.version + 1)
+            )
         result.audit_rows += write_audit(conn, ctx, changes)
         if progress is not None:
             progress(positions.stop, total)
