@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from spinemet.registry import store as store_module
 from spinemet.registry.audit import WriteContext, audit_frame
 from spinemet.registry.backup import table_counts
-from spinemet.registry.models import Patient, PatientValue
+from spinemet.registry.errors import RegistryError
+from spinemet.registry.models import Patient
 from spinemet.registry.query import load_frame
 from spinemet.registry.store import store_frame
 from tests.registry.conftest import make_cohort
@@ -139,10 +140,7 @@ def test_failure_mid_transaction_leaves_database_as_it_was(engine, monkeypatch: 
     with engine.connect() as conn:
         assert table_counts(conn) == before_counts
         pd.testing.assert_frame_equal(audit_frame(conn), before_audit)
-        assert (
-            conn.execute(select(func.count()).select_from(PatientValue)).scalar()
-            == before_counts["patient_value"]
-        )
+        assert conn.execute(select(func.count()).select_from(Patient)).scalar() == before_counts["patient"]
     pd.testing.assert_frame_equal(_stored(engine), before_frame)
 
 
@@ -173,13 +171,93 @@ def test_filter_values_are_quoted_not_executed(engine) -> None:
         assert len(load_frame(conn)) == 3
 
 
-def test_column_with_numbers_and_text_comes_back_as_object(engine) -> None:
-    mixed = pd.Series([1.5, "text", None], dtype=object)
-    frame = pd.DataFrame({"patient_id": ["a", "b", "c"], "extra_col": mixed})
+def test_age_group_token_comes_back_as_object_and_is_not_a_number(engine) -> None:
+    """``age`` ``90+`` (HIPAA Safe Harbor group) is kept as the token in ``age_special``, age NULL."""
+    ages = pd.Series([67.0, "90+", np.nan], dtype=object)
+    frame = pd.DataFrame({"patient_id": ["a", "b", "c"], "age": ages})
     with engine.begin() as conn:
         store_frame(conn, frame, CTX)
         back = load_frame(conn)
-    assert list(back["extra_col"][:2]) == [1.5, "text"] and pd.isna(back["extra_col"][2])
+        raw = conn.execute(select(Patient.patient_id, Patient.age, Patient.age_special)).all()
+        token = load_frame(conn, filters={"age": "90+"})
+    assert list(back["age"][:2]) == [67.0, "90+"] and pd.isna(back["age"][2])
+    assert sorted(raw) == [("a", 67, None), ("b", None, "90+"), ("c", None, None)]
+    assert list(token["patient_id"]) == ["b"]
+    # a later real age replaces the token (audited as one field change)
+    with engine.begin() as conn:
+        result = store_frame(conn, pd.DataFrame({"patient_id": ["b"], "age": [91.0]}), CTX)
+        row = conn.execute(select(Patient.age, Patient.age_special).where(Patient.patient_id == "b")).one()
+        audit = audit_frame(conn, record_id="b")
+    assert (result.values_changed, tuple(row)) == (1, (91, None))
+    assert audit.iloc[-1][["field", "old_value", "new_value"]].tolist() == ["age", "90+", "91"]
+
+
+def test_unknown_column_and_wrong_type_refused_naming_field_not_value(engine) -> None:
+    with pytest.raises(RegistryError, match=r"columns: got 'extra_col'; allowed: the cohort-format"):
+        with engine.begin() as conn:
+            store_frame(conn, pd.DataFrame({"patient_id": ["a"], "extra_col": [1.0]}), CTX)
+    with pytest.raises(RegistryError, match=r"^kps: invalid value in frame row 1; allowed: a whole number$"):
+        with engine.begin() as conn:
+            store_frame(conn, pd.DataFrame({"patient_id": ["a", "b"], "kps": [80.0, 75.5]}), CTX)
+    with pytest.raises(RegistryError, match=r"^surgery_date: invalid value in frame row 0; allowed: a date$"):
+        with engine.begin() as conn:
+            store_frame(conn, pd.DataFrame({"patient_id": ["a"], "surgery_date": ["secret-42"]}), CTX)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Patient)).scalar() == 0
+
+
+def test_typed_columns_hold_sql_types_for_plain_sql(engine) -> None:
+    """Analysts query the table directly: integers, floats, dates and codes in their own columns."""
+    frame = make_cohort(3)
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+        rows = conn.execute(
+            select(Patient.kps, Patient.vas_pre, Patient.surgery_date, Patient.sex, Patient.dead)
+            .order_by(Patient.patient_id)
+        ).all()
+    assert [r[0] for r in rows] == [int(x) for x in frame["kps"]]
+    assert all(isinstance(r[0], int) and isinstance(r[4], int) for r in rows)
+    assert [r[1] for r in rows] == list(frame["vas_pre"])
+    assert [r[2] for r in rows] == [d.date() for d in frame["surgery_date"]]
+    assert [r[3] for r in rows] == list(frame["sex"])
+
+
+def test_insert_audit_record_is_record_json_of_every_stored_value(engine) -> None:
+    from spinemet.registry.audit import record_json
+    from spinemet.registry.values import FIELD_BY_NAME, format_value
+
+    frame = make_cohort(4)
+    frame.loc[1, "sex"] = 'quote " and ü'
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+        audit = audit_frame(conn)
+    for i, (_, row) in enumerate(frame.iterrows()):
+        expected = {}
+        for column, value in row.items():
+            if column == "patient_id" or (not isinstance(value, str) and pd.isna(value)):
+                continue
+            if column == "site" or FIELD_BY_NAME[column].kind == "text":
+                expected[column] = value
+            elif FIELD_BY_NAME[column].kind == "date":
+                expected[column] = value.date().isoformat()
+            else:
+                expected[column] = format_value(float(value))
+        assert audit.loc[i, "new_value"] == record_json(expected)
+
+
+def test_iter_frames_streams_equal_pieces(engine) -> None:
+    from spinemet.registry.query import iter_frames
+
+    frame = make_cohort(25)
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+    with engine.connect() as conn:
+        pieces = list(iter_frames(conn, chunk=10))
+        whole = load_frame(conn)
+    assert [len(p) for p in pieces] == [10, 10, 5]
+    assert all(list(p.columns) == list(whole.columns) for p in pieces)
+    pd.testing.assert_frame_equal(pd.concat(pieces, ignore_index=True), whole)
+    pd.testing.assert_frame_equal(whole, frame.reset_index(drop=True)[list(whole.columns)])
 
 
 def test_count_patients(engine) -> None:

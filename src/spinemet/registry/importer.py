@@ -137,7 +137,7 @@ def _analyze(engine: Engine) -> None:
     from sqlalchemy import text
 
     with engine.begin() as conn:
-        for table in ("patient", "patient_value", "audit_log"):
+        for table in ("patient", "audit_log"):
             conn.execute(text(f"ANALYZE {table}"))
 
 

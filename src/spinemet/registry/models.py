@@ -1,9 +1,15 @@
 """SQLAlchemy models of the registry.
 
-Patient data are stored as one ``patient`` row (the pseudonymous ``patient_id`` and the centre) plus one
-``patient_value`` row per non-missing cohort-format value (``column`` = the cohort column name). A value
-is typed by which of ``value_num`` / ``value_text`` / ``value_date`` is set, so the cohort schema can grow
-without a migration and a round trip returns the same types. Missing values have no row.
+Patient data are stored as one typed ``patient`` row per patient: the pseudonymous ``patient_id``, the
+centre (``site_id``), bookkeeping (``created_at``, ``updated_at``, ``version``) and one column per field of
+the cohort format (:mod:`spinemet.cohort.schema`), generated from that schema by
+:func:`cohort_value_columns`: ``integer``/``binary`` fields as INTEGER, ``number`` as double precision,
+``date`` as DATE, codes and text as TEXT. A field that allows special tokens (``age``: ``"90+"``, the
+HIPAA Safe Harbor group) has a companion TEXT column ``<field>_special`` holding the token; the number
+column is then NULL, so a grouped age is never read as a real age of 90. NULL is missing.
+The design was chosen by measurement over one row per value (EAV); see docs/registry.md, "Storage design".
+A change of the cohort schema needs a migration adding the column (tests/registry/test_schema.py checks
+that the model, the cohort schema and the migrated database agree).
 
 The schema itself is created by the Alembic migrations in ``spinemet.registry.migrations``; these
 models describe it for the ORM and for backup/restore (table order = foreign-key order).
@@ -12,6 +18,7 @@ models describe it for the ORM and for backup/restore (table order = foreign-key
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,19 +30,25 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
 )
+from sqlalchemy import (
+    Column as SAColumn,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 __all__ = [
+    "SPECIAL_SUFFIX",
     "AuditLog",
     "Base",
     "FollowUp",
     "Patient",
-    "PatientValue",
     "Site",
     "User",
     "UserSite",
+    "cohort_value_columns",
 ]
 
 NAMING_CONVENTION = {
@@ -68,40 +81,67 @@ class Site(Base):
     name: Mapped[str | None] = mapped_column(String(200))
 
 
+#: Suffix of the companion column holding a field's special token (``age_special`` = ``"90+"``).
+SPECIAL_SUFFIX = "_special"
+#: Cohort columns that are not value columns of ``patient``: the id is its own column, the centre a key.
+_NOT_VALUES = ("patient_id", "site")
+
+
+def _sql_type(kind: str) -> TypeEngine[Any]:
+    if kind in ("integer", "binary"):
+        return Integer()
+    if kind == "number":
+        return Float(precision=53)
+    if kind == "date":
+        return Date()
+    return Text()  # text, category, multi: codes are stored as written in the cohort format
+
+
+def cohort_value_columns() -> list[tuple[str, str, TypeEngine[Any]]]:
+    """``(column name, cohort field, SQL type)`` of every value column of ``patient``, in cohort order.
+
+    Generated from :data:`spinemet.cohort.schema.COLUMNS`; a field with special tokens adds its
+    ``<field>_special`` TEXT column right after it.
+    """
+    from spinemet.cohort.schema import COLUMNS
+
+    out: list[tuple[str, str, TypeEngine[Any]]] = []
+    for col in COLUMNS:
+        if col.name in _NOT_VALUES:
+            continue
+        out.append((col.name, col.name, _sql_type(col.kind)))
+        if col.special:
+            out.append((col.name + SPECIAL_SUFFIX, col.name, Text()))
+    return out
+
+
+patient_table = Table(
+    "patient",
+    Base.metadata,
+    SAColumn("id", Integer, primary_key=True),
+    SAColumn("patient_id", String(100), nullable=False, unique=True),
+    SAColumn("site_id", ForeignKey("site.id"), nullable=True, index=True),
+    SAColumn("created_at", DateTime, nullable=False),
+    SAColumn("updated_at", DateTime, nullable=False),
+    # Optimistic locking: 1 when created, +1 on every change of the record (a save names the version
+    # it started from and is refused when the record has moved on).
+    SAColumn("version", Integer, nullable=False, default=1, server_default="1"),
+    *(SAColumn(name, sql_type, nullable=True) for name, _, sql_type in cohort_value_columns()),
+)
+
+
 class Patient(Base):
-    """An operated patient, known only by the pseudonymous ``patient_id`` (unique in the registry)."""
+    """An operated patient, known only by the pseudonymous ``patient_id`` (unique in the registry), with
+    one typed column per cohort-format field (see the module docstring)."""
 
-    __tablename__ = "patient"
+    __table__ = patient_table
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[str] = mapped_column(String(100), unique=True)
-    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    #: Optimistic locking: 1 when created, +1 on every change of the record (a save names the version
-    #: it started from and is refused when the record has moved on).
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-
-
-class PatientValue(Base):
-    """One cohort-format value of a patient; exactly one of the three value columns is set."""
-
-    __tablename__ = "patient_value"
-    __table_args__ = (
-        CheckConstraint(
-            "(CASE WHEN value_num IS NULL THEN 0 ELSE 1 END"
-            " + CASE WHEN value_text IS NULL THEN 0 ELSE 1 END"
-            " + CASE WHEN value_date IS NULL THEN 0 ELSE 1 END) = 1",
-            name="one_value",
-        ),
-        {"sqlite_with_rowid": False},  # one B-tree keyed by (patient, column): faster bulk loads
-    )
-
-    patient_pk: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True)
-    column: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value_num: Mapped[float | None] = mapped_column(Float(precision=53))
-    value_text: Mapped[str | None] = mapped_column(Text)
-    value_date: Mapped[dt.date | None] = mapped_column(Date)
+    id: Mapped[int]
+    patient_id: Mapped[str]
+    site_id: Mapped[int | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    version: Mapped[int]
 
 
 class FollowUp(Base):

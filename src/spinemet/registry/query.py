@@ -5,17 +5,25 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, exists, false, func, or_, select
+from sqlalchemy import Connection, false, func, select
 
 from spinemet.errors import InvalidInputError
-from spinemet.registry.models import Patient, PatientValue, Site
+from spinemet.registry.models import Patient, Site
 from spinemet.registry.store import ID_COLUMN, SITE_COLUMN
+from spinemet.registry.values import FIELD_BY_NAME, FIELDS, Field, to_series
 
-__all__ = ["cohort_column_order", "count_patients", "json_records", "load_frame", "parse_filters"]
+__all__ = [
+    "cohort_column_order",
+    "count_patients",
+    "iter_frames",
+    "json_records",
+    "load_frame",
+    "parse_filters",
+]
 
 
 def cohort_column_order() -> list[str]:
@@ -42,24 +50,27 @@ def parse_filters(items: Sequence[str]) -> dict[str, str]:
 
 
 def _value_condition(column: str, text: str) -> Any:
-    pv = PatientValue.__table__
-    alternatives: list[Any] = [pv.c.value_text == text]
-    with contextlib.suppress(ValueError):
-        number = float(text)
-        if math.isfinite(number):
-            alternatives.append(pv.c.value_num == number)
-    with contextlib.suppress(ValueError):
-        alternatives.append(pv.c.value_date == dt.date.fromisoformat(text))
-    return exists().where(
-        and_(pv.c.patient_pk == Patient.__table__.c.id, pv.c.column == column, or_(*alternatives))
-    )
+    """``column`` equals ``text`` read as the field's type (numbers numerically, dates as ISO dates; a
+    special token such as ``90+`` against the token column); a text that is no such value matches none."""
+    patient = Patient.__table__
+    field = FIELD_BY_NAME[column]
+    if field.special_column is not None and text in field.special_tokens:
+        return patient.c[field.special_column] == text
+    if field.kind in ("int", "float"):
+        with contextlib.suppress(ValueError):
+            number = float(text)
+            if math.isfinite(number):
+                return patient.c[column] == number
+        return false()
+    if field.kind == "date":
+        with contextlib.suppress(ValueError):
+            return patient.c[column] == dt.date.fromisoformat(text)
+        return false()
+    return patient.c[column] == text
 
 
-def _patient_select(site: str | None, filters: Mapping[str, str]) -> Any:
+def _patient_where(stmt: Any, site: str | None, filters: Mapping[str, str]) -> Any:
     patient, site_t = Patient.__table__, Site.__table__
-    stmt = select(patient.c.id, patient.c.patient_id, site_t.c.code).select_from(
-        patient.outerjoin(site_t, patient.c.site_id == site_t.c.id)
-    )
     if site is not None:
         stmt = stmt.where(site_t.c.code == site)
     for column, text in filters.items():
@@ -69,12 +80,95 @@ def _patient_select(site: str | None, filters: Mapping[str, str]) -> Any:
             stmt = stmt.where(patient.c.patient_id == text)
         else:
             stmt = stmt.where(_value_condition(column, text))
-    return stmt.order_by(patient.c.patient_id)
+    return stmt
+
+
+def _from() -> Any:
+    patient, site_t = Patient.__table__, Site.__table__
+    return patient.outerjoin(site_t, patient.c.site_id == site_t.c.id)
 
 
 def count_patients(conn: Connection) -> int:
     """Number of patients in the registry."""
     return int(conn.execute(select(func.count()).select_from(Patient.__table__)).scalar_one())
+
+
+def _check_filters(filters: Mapping[str, str]) -> None:
+    for column in filters:
+        if column not in FIELD_BY_NAME and column not in (ID_COLUMN, SITE_COLUMN):
+            raise InvalidInputError("--filter", column, "a cohort column name (see cohort-format.md)")
+
+
+def _stored_fields(
+    conn: Connection, site: str | None, filters: Mapping[str, str], columns: Sequence[str] | None
+) -> list[Field]:
+    """The fields (in cohort order) holding at least one value among the selected patients: a frame of
+    the registry has the columns that were stored, not every column of the format."""
+    wanted = [f for f in FIELDS if columns is None or f.name in set(columns)]
+    if not wanted:
+        return []
+    patient = Patient.__table__
+    counts = []
+    for f in wanted:
+        count = func.count(patient.c[f.name])
+        if f.special_column is not None:
+            count = count + func.count(patient.c[f.special_column])
+        counts.append(count)
+    row = conn.execute(_patient_where(select(*counts).select_from(_from()), site, filters)).one()
+    return [f for f, n in zip(wanted, row, strict=True) if n]
+
+
+def iter_frames(
+    conn: Connection,
+    *,
+    site: str | None = None,
+    filters: Mapping[str, str] | None = None,
+    columns: Sequence[str] | None = None,
+    chunk: int = 50_000,
+) -> Iterator[pd.DataFrame]:
+    """:func:`load_frame` in pieces of at most ``chunk`` patients (same columns and types in every piece,
+    sorted by ``patient_id``), read through a streaming cursor: memory stays bounded by one piece.
+
+    At least one (possibly empty) frame is yielded.
+    """
+    filters = dict(filters or {})
+    _check_filters(filters)
+    fields = _stored_fields(conn, site, filters, columns)
+    patient, site_t = Patient.__table__, Site.__table__
+    selected: list[Any] = [patient.c.patient_id, site_t.c.code]
+    for f in fields:
+        selected.append(patient.c[f.name])
+        if f.special_column is not None:
+            selected.append(patient.c[f.special_column])
+    stmt = _patient_where(select(*selected).select_from(_from()), site, filters).order_by(
+        patient.c.patient_id
+    )
+    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
+    yielded = False
+    for rows in result.partitions(chunk):
+        yield _frame(list(zip(*rows, strict=True)), fields)
+        yielded = True
+    if not yielded:
+        yield _frame([[] for _ in selected], fields)
+
+
+def _frame(column_tuples: list[Any], fields: list[Field]) -> pd.DataFrame:
+    data: dict[str, Any] = {
+        ID_COLUMN: pd.Series(column_tuples[0], dtype=object),
+        SITE_COLUMN: pd.Series(column_tuples[1], dtype=object),
+    }
+    k = 2
+    for f in fields:
+        values = list(column_tuples[k])
+        k += 1
+        tokens = None
+        if f.special_column is not None:
+            tokens = list(column_tuples[k])
+            k += 1
+        data[f.name] = to_series(values, f, tokens)
+    frame = pd.DataFrame(data)
+    frame[SITE_COLUMN] = frame[SITE_COLUMN].where(frame[SITE_COLUMN].notna(), float("nan"))
+    return frame
 
 
 def load_frame(
@@ -87,7 +181,9 @@ def load_frame(
     """Patients as a cohort frame: ``patient_id``, ``site`` and every stored column.
 
     Numbers come back as float64, labels as ``str``, dates as datetime64; missing is NA. Rows are sorted
-    by ``patient_id``; columns follow the cohort schema order (unknown columns after, alphabetically).
+    by ``patient_id``; columns follow the cohort schema order; a column without any stored value among
+    the selected patients is left out. Read in pieces (:func:`iter_frames`), so the peak memory is the
+    frame plus one piece.
 
     Args:
         site: only this centre.
@@ -95,81 +191,10 @@ def load_frame(
             compare numerically, so ``kps=80`` matches 80.0).
         columns: restrict the value columns returned (``patient_id`` and ``site`` always come).
     """
-    filters = dict(filters or {})
-    known = set(cohort_column_order())
-    for column in filters:
-        if known and column not in known and column not in (ID_COLUMN, SITE_COLUMN):
-            raise InvalidInputError("--filter", column, "a cohort column name (see cohort-format.md)")
-    patients = conn.execute(_patient_select(site, filters)).all()
-    pks = [row[0] for row in patients]
-    pv = PatientValue.__table__
-    stmt = select(pv.c.patient_pk, pv.c.column, pv.c.value_num, pv.c.value_text, pv.c.value_date)
-    if site is not None or filters:
-        sub = _patient_select(site, filters).with_only_columns(Patient.__table__.c.id).order_by(None)
-        stmt = stmt.where(pv.c.patient_pk.in_(sub))
-    if columns is not None:
-        stmt = stmt.where(pv.c.column.in_(list(columns))) if columns else stmt.where(false())
-    rows = _fetch_raw(conn, stmt) if pks else []
-    wide = _pivot(rows, pks)
-    known_order = [c for c in cohort_column_order() if c in wide]
-    order = known_order + sorted(c for c in wide if c not in set(known_order))
-    order = [c for c in order if c not in (ID_COLUMN, SITE_COLUMN)]
-    data: dict[str, Any] = {
-        ID_COLUMN: pd.Series([p[1] for p in patients], dtype=object),
-        SITE_COLUMN: pd.Series([p[2] for p in patients], dtype=object),
-    }
-    for column in order:
-        data[column] = wide[column]
-    frame = pd.DataFrame(data)
-    frame[SITE_COLUMN] = frame[SITE_COLUMN].where(frame[SITE_COLUMN].notna(), float("nan"))
-    return frame
-
-
-def _fetch_raw(conn: Connection, stmt: Any) -> list[tuple[Any, ...]]:
-    """Rows of ``stmt`` as plain DBAPI tuples (SQLAlchemy's per-row processing is the bottleneck for
-    millions of values). Parameters are rendered as SQL literals by SQLAlchemy, which quotes them."""
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    driver_conn = conn.connection.driver_connection
-    assert driver_conn is not None
-    cursor = driver_conn.cursor()
-    try:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def _pivot(rows: list[tuple[Any, ...]], pks: list[int]) -> dict[str, pd.Series]:
-    """Long (patient, column, num, text, date) rows to one typed Series per column, in ``pks`` order."""
-    if not rows:
-        return {}
-    long = pd.DataFrame.from_records(rows, columns=["pk", "column", "num", "text", "date"])
-    index = pd.Index(pks)
-    parts: dict[str, list[pd.Series]] = {}
-    for kind in ("num", "text", "date"):
-        sub = long.loc[long[kind].notna(), ["pk", "column", kind]]
-        if sub.empty:
-            continue
-        table = sub.pivot(index="pk", columns="column", values=kind).reindex(index)
-        for column in table.columns:
-            series = table[column]
-            if kind == "num":
-                series = series.astype("float64")
-            elif kind == "date":
-                series = pd.to_datetime(series).astype("datetime64[ns]")
-            else:
-                series = series.astype(object).where(series.notna(), float("nan"))
-            parts.setdefault(str(column), []).append(series.reset_index(drop=True))
-    out: dict[str, pd.Series] = {}
-    for column, series_list in parts.items():
-        if len(series_list) == 1:
-            out[column] = series_list[0]
-        else:  # a column holding values of several kinds (not produced by the cohort reader)
-            merged = series_list[0].astype(object)
-            for other in series_list[1:]:
-                merged = merged.where(merged.notna(), other.astype(object))
-            out[column] = merged.where(merged.notna(), float("nan"))
-    return out
+    parts = list(iter_frames(conn, site=site, filters=filters, columns=columns))
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True)
 
 
 def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -1,33 +1,36 @@
 """Store a cohort frame in the registry: insert new patients, update changed fields, audit everything.
 
-All work happens on the caller's connection and transaction, so a failure at any point leaves the
-database as it was. Re-importing a patient (same pseudonymous ``patient_id``) updates only the fields
-whose value changed; columns absent from the frame are left untouched; an empty cell in a column that is
-present clears the stored value (audited as an update to missing).
+Each patient is one typed ``patient`` row (see :mod:`spinemet.registry.models`); new patients are
+bulk-inserted (PostgreSQL ``COPY``, SQLite ``executemany``, see :mod:`spinemet.registry.bulk`). All work
+happens on the caller's connection and transaction, so a failure at any point leaves the database as it was.
+Re-importing a patient (same pseudonymous ``patient_id``) updates only the fields whose value changed;
+columns absent from the frame are left untouched; an empty cell in a column that is present clears
+the stored value (audited as an update to missing).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
-from spinemet.registry.audit import Change, WriteContext, record_json, write_audit
+from spinemet.registry.audit import Change, WriteContext, write_audit
 from spinemet.registry.bulk import bulk_insert
 from spinemet.registry.errors import RegistryError
-from spinemet.registry.models import Patient, PatientValue, Site
-from spinemet.registry.values import StoredValue, column_values, format_value
+from spinemet.registry.models import Patient, Site
+from spinemet.registry.values import FIELD_BY_NAME, Cell, Field, column_cells, format_value
 
 __all__ = ["ID_COLUMN", "SITE_COLUMN", "StoreResult", "ensure_sites", "store_frame"]
 
 ID_COLUMN = "patient_id"
 SITE_COLUMN = "site"
-#: Patients per chunk; also bounds the size of IN (...) lists.
-CHUNK = 500
+#: Patients per chunk (one lookup of existing ids, one bulk insert, one audit batch); also bounds the
+#: size of IN (...) lists.
+CHUNK = 2000
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -83,35 +86,107 @@ def ensure_sites(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
     return known
 
 
+_ENCODE = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+@dataclass
+class _FieldData:
+    """One field of the frame: its stored values, its special tokens (or None) and the audit texts."""
+
+    field: Field
+    values: list[Cell]
+    tokens: list[str | None] | None
+
+    def shown(self, i: int) -> str | None:
+        """The audited text of row ``i``: the special token, else the formatted value."""
+        if self.tokens is not None and self.tokens[i] is not None:
+            return self.tokens[i]
+        return format_value(self.values[i])
+
+    def shown_all(self) -> list[str | None]:
+        kind = self.field.kind
+        if kind == "int":
+            shown: list[str | None] = [None if v is None else str(v) for v in self.values]
+        elif kind == "text":
+            shown = list(self.values)  # type: ignore[arg-type]
+        else:
+            shown = [format_value(v) for v in self.values]
+        if self.tokens is not None:
+            shown = [s if t is None else t for s, t in zip(shown, self.tokens, strict=True)]
+        return shown
+
+    def db_columns(self) -> list[str]:
+        return [self.field.name] + ([self.field.special_column] if self.field.special_column else [])
+
+    def db_values(self, i: int) -> tuple[Any, ...]:
+        if self.field.special_column is None:
+            return (self.values[i],)
+        return (self.values[i], None if self.tokens is None else self.tokens[i])
+
+
 @dataclass
 class _Columns:
-    """The frame column by column: ids, site codes and the stored triple of every value cell."""
+    """The frame column by column: ids, site codes and the stored values of every field."""
 
     ids: list[str]
     sites: list[str | None]
-    values: dict[str, list[StoredValue | None]]
+    fields: list[_FieldData]
 
 
 def _frame_columns(frame: pd.DataFrame) -> _Columns:
     if ID_COLUMN not in frame.columns:
         raise RegistryError(f"{ID_COLUMN}: column missing; allowed: a frame with a {ID_COLUMN} column")
+    unknown = [str(c) for c in frame.columns if c not in (ID_COLUMN, SITE_COLUMN) and c not in FIELD_BY_NAME]
+    if unknown:
+        raise RegistryError(
+            f"columns: got {', '.join(repr(c) for c in unknown[:5])}{' ...' if len(unknown) > 5 else ''}; "
+            "allowed: the cohort-format columns (docs/cohort-format.md)"
+        )
+    if frame.columns.duplicated().any():
+        raise RegistryError("columns: got a column twice; allowed: each cohort column once")
     ids: list[str] = []
     seen: set[str] = set()
-    for position, cell in enumerate(column_values(frame[ID_COLUMN])):
-        if cell is None:
+    for position, cell in enumerate(frame[ID_COLUMN].tolist()):
+        if cell is None or (not isinstance(cell, str) and pd.isna(cell)) or cell == "":
             raise RegistryError(f"{ID_COLUMN}: got a missing value in frame row {position}; allowed: text")
-        pid = format_value(cell)
+        pid = cell if isinstance(cell, str) else format_value(cell)
         assert pid is not None
         if pid in seen:
-            raise RegistryError(f"{ID_COLUMN}: got {pid!r} twice; allowed: unique ids")
+            raise RegistryError(
+                f"{ID_COLUMN}: the same id occurs twice (frame row {position}); allowed: unique ids"
+            )
         seen.add(pid)
         ids.append(pid)
     if SITE_COLUMN in frame.columns:
-        sites = [format_value(v) for v in column_values(frame[SITE_COLUMN])]
+        sites = [
+            None if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else str(v)
+            for v in frame[SITE_COLUMN].tolist()
+        ]
     else:
         sites = [None] * len(ids)
-    values = {str(c): column_values(frame[c]) for c in frame.columns if c not in (ID_COLUMN, SITE_COLUMN)}
-    return _Columns(ids, sites, values)
+    fields = []
+    for column in frame.columns:
+        if column in (ID_COLUMN, SITE_COLUMN):
+            continue
+        field = FIELD_BY_NAME[str(column)]
+        values, tokens = column_cells(frame[column], field)
+        fields.append(_FieldData(field, values, tokens))
+    return _Columns(ids, sites, fields)
+
+
+def _record_jsons(
+    positions: range, ids: list[str], sites: list[str | None], shown: dict[str, list[str | None]]
+) -> list[str]:
+    """The insert audit record of each patient: exactly ``audit.record_json`` of its non-missing values
+    (site and fields), built column-wise from pre-encoded ``"key":"value"`` fragments."""
+    columns = dict(shown)
+    columns[SITE_COLUMN] = sites
+    fragments = []
+    for name in sorted(columns):
+        key = _ENCODE(name) + ":"
+        cells = columns[name]
+        fragments.append([None if (v := cells[i]) is None else key + _ENCODE(v) for i in positions])
+    return ["{" + ",".join(f for f in row if f is not None) + "}" for row in zip(*fragments, strict=True)]
 
 
 def store_frame(
@@ -128,6 +203,10 @@ def store_frame(
         frame: one row per patient, ``patient_id`` required, other columns as in the cohort format.
         ctx: who writes and why, copied to every audit row.
         progress: called with (patients done, patients total) after each chunk.
+
+    Raises:
+        RegistryError: a missing or repeated id, a column that is not a cohort field, or a value that does
+            not fit its field's type (naming the field and frame row; the value is not echoed).
     """
     cols = _frame_columns(frame)
     has_site = SITE_COLUMN in frame.columns
@@ -136,133 +215,46 @@ def store_frame(
         {sid: code for sid, code in conn.execute(select(Site.id, Site.code))} if has_site else {}
     )
     patient = Patient.__table__
-    value = PatientValue.__table__
+    db_columns = [name for fd in cols.fields for name in fd.db_columns()]
+    insert_columns = ("patient_id", "site_id", "created_at", "updated_at", "version", *db_columns)
+    shown = {fd.field.name: fd.shown_all() for fd in cols.fields}
     result = StoreResult()
     total = len(cols.ids)
     for start in range(0, total, CHUNK):
         positions = range(start, min(start + CHUNK, total))
-        ids = [cols.ids[i] for i in positions]
+        ids = cols.ids[positions.start : positions.stop]
         existing = {
-            pid: (pk, site_id)
-            for pk, pid, site_id in conn.execute(
-                select(patient.c.id, patient.c.patient_id, patient.c.site_id).where(
-                    patient.c.patient_id.in_(ids)
-                )
+            row[1]: row
+            for row in conn.execute(
+                select(
+                    patient.c.id, patient.c.patient_id, patient.c.site_id, *(patient.c[c] for c in db_columns)
+                ).where(patient.c.patient_id.in_(ids))
             )
         }
-        old_values: dict[int, dict[str, StoredValue]] = {}
-        if existing:
-            pks = [pk for pk, _ in existing.values()]
-            for pk, column, num, text, date in _fetch_values(conn, pks):
-                old_values.setdefault(pk, {})[column] = (num, text, date)
-
         changes: list[Change] = []
         new_positions = [i for i in positions if cols.ids[i] not in existing]
         if new_positions:
-            bulk_insert(
-                conn,
-                patient,
-                [
-                    (cols.ids[i], site_ids.get(cols.sites[i]) if cols.sites[i] else None, ctx.at, ctx.at)
-                    for i in new_positions
-                ],
-                columns=("patient_id", "site_id", "created_at", "updated_at"),
+            _insert_new(conn, cols, new_positions, site_ids, ctx, insert_columns)
+            records = (
+                _record_jsons(
+                    range(len(new_positions)),
+                    [cols.ids[i] for i in new_positions],
+                    [cols.sites[i] for i in new_positions],
+                    {k: [v[i] for i in new_positions] for k, v in shown.items()},
+                )
+                if len(new_positions) != len(positions)
+                else _record_jsons(positions, cols.ids, cols.sites, shown)
             )
-            new_pks = dict(
-                conn.execute(
-                    select(patient.c.patient_id, patient.c.id).where(
-                        patient.c.patient_id.in_([cols.ids[i] for i in new_positions])
-                    )
-                ).all()
-            )
-            shown: dict[int, dict[str, str | None]] = {
-                i: ({SITE_COLUMN: cols.sites[i]} if cols.sites[i] else {}) for i in new_positions
-            }
-            value_rows: list[tuple[Any, ...]] = []
-            columns = list(cols.values.items())
-            for i in new_positions:  # patient by patient: rows arrive in primary-key order
-                pk = new_pks[cols.ids[i]]
-                record = shown[i]
-                for column, cells in columns:
-                    stored = cells[i]
-                    if stored is not None:
-                        value_rows.append((pk, column, *stored))
-                        record[column] = format_value(stored)
-            bulk_insert(conn, value, value_rows, columns=_VALUE_COLUMNS)
             changes.extend(
-                Change("insert", "patient", cols.ids[i], None, None, record_json(shown[i]))
-                for i in new_positions
+                Change("insert", "patient", cols.ids[i], None, None, rec)
+                for i, rec in zip(new_positions, records, strict=True)
             )
             result.inserted += len(new_positions)
-
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[dict[str, Any]] = []
-        deletes: list[dict[str, Any]] = []
-        site_updates: list[dict[str, Any]] = []
-        touched: list[int] = []
-        for i in positions:
-            pid = cols.ids[i]
-            if pid not in existing:
-                continue
-            pk, old_site_id = existing[pid]
-            before = old_values.get(pk, {})
-            n_changes = 0
-            if has_site:
-                site = cols.sites[i]
-                old_site = site_codes.get(old_site_id) if old_site_id is not None else None
-                if old_site != site:
-                    site_updates.append({"pk": pk, "new_site": site_ids.get(site) if site else None})
-                    changes.append(Change("update", "patient", pid, SITE_COLUMN, old_site, site))
-                    n_changes += 1
-            for column, cells in cols.values.items():
-                stored = cells[i]
-                old = before.get(column)
-                if old == stored:
-                    continue
-                if stored is None:
-                    deletes.append({"pk": pk, "col": column})
-                    result.values_cleared += 1
-                elif old is None:
-                    inserts.append((pk, column, *stored))
-                else:
-                    updates.append(
-                        {"pk": pk, "col": column, "num": stored[0], "txt": stored[1], "dat": stored[2]}
-                    )
-                changes.append(
-                    Change("update", "patient", pid, column, format_value(old), format_value(stored))
+        if existing:
+            changes.extend(
+                _update_existing(
+                    conn, cols, positions, existing, site_ids, site_codes, has_site, db_columns, ctx, result
                 )
-                n_changes += 1
-            if n_changes:
-                touched.append(pk)
-                result.updated += 1
-                result.values_changed += n_changes
-            else:
-                result.unchanged += 1
-        if deletes:
-            conn.execute(
-                delete(value).where(
-                    value.c.patient_pk == bindparam("pk"), value.c.column == bindparam("col")
-                ),
-                deletes,
-            )
-        if updates:
-            conn.execute(
-                update(value)
-                .where(value.c.patient_pk == bindparam("pk"), value.c.column == bindparam("col"))
-                .values(value_num=bindparam("num"), value_text=bindparam("txt"), value_date=bindparam("dat")),
-                updates,
-            )
-        bulk_insert(conn, value, inserts, columns=_VALUE_COLUMNS)
-        if site_updates:
-            conn.execute(
-                update(patient).where(patient.c.id == bindparam("pk")).values(site_id=bindparam("new_site")),
-                site_updates,
-            )
-        if touched:
-            conn.execute(
-                update(patient)
-                .where(patient.c.id.in_(touched))
-                .values(updated_at=ctx.at, version=patient.c.version + 1)
             )
         result.audit_rows += write_audit(conn, ctx, changes)
         if progress is not None:
@@ -270,30 +262,95 @@ def store_frame(
     return result
 
 
-_VALUE_COLUMNS = ("patient_pk", "column", "value_num", "value_text", "value_date")
-
-
-def _fetch_values(conn: Connection, pks: list[int]) -> list[tuple[Any, ...]]:
-    """All stored values of the patients ``pks`` as plain tuples, read through the DBAPI cursor.
-
-    SQLAlchemy's row processing costs more than the query for millions of values; only the date column
-    needs converting (SQLite returns ``YYYY-MM-DD`` text, psycopg a ``date``).
-    """
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (
-        f"SELECT patient_pk, {quote('column')}, value_num, value_text, value_date FROM patient_value "
-        f"WHERE patient_pk IN ({', '.join(mark for _ in pks)})"
+def _insert_new(
+    conn: Connection,
+    cols: _Columns,
+    new_positions: list[int],
+    site_ids: dict[str, int],
+    ctx: WriteContext,
+    insert_columns: tuple[str, ...],
+) -> None:
+    lo, hi = new_positions[0], new_positions[-1] + 1
+    contiguous = hi - lo == len(new_positions)
+    pick: Callable[[list[Any]], list[Any]] = (
+        (lambda values: values[lo:hi]) if contiguous else (lambda values: [values[i] for i in new_positions])
     )
-    driver_conn = conn.connection.driver_connection
-    assert driver_conn is not None
-    cursor = driver_conn.cursor()
-    try:
-        cursor.execute(sql, tuple(pks))
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    return [
-        row if row[4] is None or isinstance(row[4], dt.date) else (*row[:4], dt.date.fromisoformat(row[4]))
-        for row in rows
-    ]
+    site_col = [site_ids.get(s) if s else None for s in pick(cols.sites)]
+    n = len(new_positions)
+    value_cols: list[list[Any]] = []
+    for fd in cols.fields:
+        value_cols.append(pick(fd.values))
+        if fd.field.special_column is not None:
+            value_cols.append([None] * n if fd.tokens is None else pick(fd.tokens))
+    rows = list(zip(pick(cols.ids), site_col, [ctx.at] * n, [ctx.at] * n, [1] * n, *value_cols, strict=True))
+    bulk_insert(conn, Patient.__table__, rows, columns=insert_columns)
+
+
+def _update_existing(
+    conn: Connection,
+    cols: _Columns,
+    positions: range,
+    existing: dict[str, Any],
+    site_ids: dict[str, int],
+    site_codes: dict[int, str],
+    has_site: bool,
+    db_columns: list[str],
+    ctx: WriteContext,
+    result: StoreResult,
+) -> list[Change]:
+    """Compare the existing patients of the chunk field by field; update and audit what changed."""
+    changes: list[Change] = []
+    updates: list[dict[str, Any]] = []
+    for i in positions:
+        pid = cols.ids[i]
+        row = existing.get(pid)
+        if row is None:
+            continue
+        pk, old_site_id = row[0], row[2]
+        old = dict(zip(db_columns, row[3:], strict=True))
+        params: dict[str, Any] = {"b_pk": pk}
+        n_changes = 0
+        if has_site:
+            site = cols.sites[i]
+            old_site = site_codes.get(old_site_id) if old_site_id is not None else None
+            params["b_site"] = site_ids.get(site) if site else None
+            if old_site != site:
+                changes.append(Change("update", "patient", pid, SITE_COLUMN, old_site, site))
+                n_changes += 1
+        for fd in cols.fields:
+            new_values = fd.db_values(i)
+            old_values = tuple(old[c] for c in fd.db_columns())
+            for column, value in zip(fd.db_columns(), new_values, strict=True):
+                params["b_" + column] = value
+            if new_values == old_values:
+                continue
+            old_shown = (
+                old_values[1]
+                if len(old_values) > 1 and old_values[1] is not None
+                else format_value(old_values[0])
+            )
+            new_shown = fd.shown(i)
+            if old_shown == new_shown:
+                continue
+            if new_shown is None:
+                result.values_cleared += 1
+            changes.append(Change("update", "patient", pid, fd.field.name, old_shown, new_shown))
+            n_changes += 1
+        if n_changes:
+            updates.append(params)
+            result.updated += 1
+            result.values_changed += n_changes
+        else:
+            result.unchanged += 1
+    if updates:
+        patient = Patient.__table__
+        assignments: dict[str, Any] = {c: bindparam("b_" + c) for c in db_columns}
+        if has_site:
+            assignments["site_id"] = bindparam("b_site")
+        conn.execute(
+            update(patient)
+            .where(patient.c.id == bindparam("b_pk"))
+            .values(**assignments, updated_at=ctx.at, version=patient.c.version + 1),
+            updates,
+        )
+    return changes

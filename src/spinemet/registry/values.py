@@ -1,76 +1,153 @@
-"""Conversion between cohort-frame cells and the typed values stored in ``patient_value``.
+"""Conversion between cohort-frame columns and the typed columns of the ``patient`` table.
 
-A stored value is a triple ``(value_num, value_text, value_date)`` with exactly one member set:
-numbers (float64 in the cohort frame) go to ``value_num``, text/categorical labels to ``value_text``,
-dates (``surgery_date``) to ``value_date``. A missing cell (NA, NaN, empty string) is not stored.
+Each cohort field is stored in its own column (see :mod:`spinemet.registry.models`): ``integer`` and
+``binary`` fields as whole numbers, ``number`` fields as floats, ``date`` fields as dates, codes and text as
+text. A missing cell (NA, NaN, NaT, empty string) is NULL. A special token of a numeric field (``age``
+``"90+"``) goes to the field's ``<field>_special`` column and leaves the number NULL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["StoredValue", "column_values", "format_value", "from_cell", "to_cell"]
+from spinemet.registry.errors import RegistryError
 
-StoredValue = tuple[float | None, str | None, dt.date | None]
+__all__ = ["FIELDS", "FIELD_BY_NAME", "Field", "column_cells", "format_value", "to_series"]
 
-
-def from_cell(value: Any) -> StoredValue | None:
-    """The stored triple for one frame cell, or ``None`` when the cell is missing."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, str):
-        return None if value == "" else (None, value, None)
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return (None, None, pd.Timestamp(value).date())
-    if isinstance(value, dt.date):
-        return (None, None, value)
-    if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else (None, None, pd.Timestamp(value).date())
-    if isinstance(value, bool | np.bool_):
-        return (float(value), None, None)
-    if isinstance(value, int | float | np.integer | np.floating):
-        number = float(value)
-        return None if math.isnan(number) else (number, None, None)
-    if pd.isna(value):
-        return None
-    raise TypeError(f"cannot store a value of type {type(value).__name__}")
+#: A value as stored in one typed column (``None`` = missing).
+Cell = int | float | str | dt.date | None
 
 
-def to_cell(stored: StoredValue) -> Any:
-    """The frame cell for a stored triple (float, str or ``pd.Timestamp``)."""
-    num, text, date = stored
-    if num is not None:
-        return float(num)
-    if text is not None:
-        return text
-    return pd.Timestamp(date)
+@dataclass(frozen=True)
+class Field:
+    """A cohort field as stored: its column, SQL kind (``int``/``float``/``date``/``text``) and the
+    name of its special-token column (``None`` when the field has no special tokens)."""
+
+    name: str
+    kind: str
+    special_column: str | None = None
+    special_tokens: tuple[str, ...] = ()
 
 
-def format_value(stored: StoredValue | None) -> str | None:
-    """Text for the audit trail: ``80`` for 80.0, ``2.5``, the label, or the ISO date."""
-    if stored is None:
-        return None
-    num, text, date = stored
-    if num is not None:
-        return str(int(num)) if float(num).is_integer() else repr(float(num))
-    if text is not None:
-        return text
-    assert date is not None
-    return date.isoformat()
+def _fields() -> tuple[Field, ...]:
+    from spinemet.cohort.schema import COLUMNS
+    from spinemet.registry.models import SPECIAL_SUFFIX
+
+    kinds = {"integer": "int", "binary": "int", "number": "float", "date": "date"}
+    out = []
+    for col in COLUMNS:
+        if col.name in ("patient_id", "site"):
+            continue
+        special = col.name + SPECIAL_SUFFIX if col.special else None
+        out.append(Field(col.name, kinds.get(col.kind, "text"), special, tuple(t for t, _ in col.special)))
+    return tuple(out)
 
 
-def column_values(series: pd.Series) -> list[StoredValue | None]:
-    """:func:`from_cell` for a whole column, vectorised for float and datetime columns."""
-    if pd.api.types.is_float_dtype(series.dtype):
-        array = series.to_numpy(dtype="float64")
-        return [None if x != x else (x, None, None) for x in array.tolist()]
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+#: Every value field of the registry, in cohort-schema order.
+FIELDS: tuple[Field, ...] = _fields()
+FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+
+
+def _bad(field: Field, position: int, allowed: str) -> RegistryError:
+    # The value itself is not echoed: it may be identifying; the row and field locate it.
+    return RegistryError(f"{field.name}: invalid value in frame row {position}; allowed: {allowed}")
+
+
+def column_cells(series: pd.Series, field: Field) -> tuple[list[Cell], list[str | None] | None]:
+    """The stored values of one frame column, and its special tokens (``None`` when it has none).
+
+    Raises:
+        RegistryError: a cell that does not fit the field's type (naming the field and frame row).
+    """
+    if field.kind in ("int", "float") and pd.api.types.is_numeric_dtype(series.dtype):
+        array = series.to_numpy(dtype="float64", na_value=np.nan)
+        finite = np.isfinite(array) | np.isnan(array)
+        if not finite.all():
+            raise _bad(field, int(np.argmin(finite)), "a finite number")
+        if field.kind == "int":
+            whole = np.isnan(array) | (array == np.round(array))
+            if not whole.all():
+                raise _bad(field, int(np.argmin(whole)), "a whole number")
+            return [None if x != x else int(x) for x in array.tolist()], None
+        return [None if x != x else x for x in array.tolist()], None
+    if field.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype):
         missing = series.isna().to_numpy()
         dates = series.dt.date.tolist()
-        return [None if m else (None, None, d) for m, d in zip(missing, dates, strict=True)]
-    return [from_cell(v) for v in series.tolist()]
+        return [None if m else d for m, d in zip(missing, dates, strict=True)], None
+    values: list[Cell] = []
+    tokens: list[str | None] | None = None
+    for position, cell in enumerate(series.tolist()):
+        if field.special_tokens and isinstance(cell, str) and cell in field.special_tokens:
+            if tokens is None:
+                tokens = [None] * len(series)
+            tokens[position] = cell
+            values.append(None)
+            continue
+        values.append(_cell(cell, field, position))
+    return values, tokens
+
+
+def _cell(value: Any, field: Field, position: int) -> Cell:
+    if value is None or value is pd.NaT or (isinstance(value, str) and value == ""):
+        return None
+    if not isinstance(value, str) and pd.isna(value):
+        return None
+    if field.kind == "text":
+        if not isinstance(value, str):
+            raise _bad(field, position, "text")
+        return value
+    if field.kind == "date":
+        if isinstance(value, pd.Timestamp | dt.datetime):
+            return pd.Timestamp(value).date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, np.datetime64):
+            return pd.Timestamp(value).date()
+        raise _bad(field, position, "a date")
+    if isinstance(value, bool | np.bool_ | int | float | np.integer | np.floating):
+        number = float(value)
+        if not math.isfinite(number):
+            raise _bad(field, position, "a finite number")
+        if field.kind == "int":
+            if not number.is_integer():
+                raise _bad(field, position, "a whole number")
+            return int(number)
+        return number
+    allowed = "a number" + (f" or {', '.join(field.special_tokens)}" if field.special_tokens else "")
+    raise _bad(field, position, allowed)
+
+
+def format_value(value: Cell) -> str | None:
+    """Text for the audit trail: ``80`` for 80 or 80.0, ``2.5``, the label, or the ISO date."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def to_series(values: list[Any], field: Field, tokens: list[Any] | None = None) -> pd.Series:
+    """A cohort-frame column from stored values: float64 numbers, ``str`` labels (NaN missing),
+    datetime64 dates; numbers and special tokens together as an object column."""
+    if field.kind in ("int", "float"):
+        numbers = pd.Series(np.array([np.nan if v is None else v for v in values], dtype="float64"))
+        if tokens is not None and any(t is not None for t in tokens):
+            mixed = numbers.astype(object)
+            for position, token in enumerate(tokens):
+                if token is not None:
+                    mixed.iat[position] = token
+            return mixed
+        return numbers
+    if field.kind == "date":
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]")
+    series = pd.Series(values, dtype=object)
+    return series.where(series.notna(), float("nan"))
