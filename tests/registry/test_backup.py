@@ -199,7 +199,7 @@ def test_restore_refuses_corrupted_backup(engine, backend: str, db_factory, tmp_
         restore(target, bad)
     # raw byte damage inside the compressed data of a table file
     with zipfile.ZipFile(good) as z:
-        info = z.getinfo("tables/patient_value.jsonl")
+        info = z.getinfo("tables/patient.jsonl")
     raw = bytearray(good.read_bytes())
     data_start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     raw[data_start + info.compress_size // 2] ^= 0xFF

@@ -87,7 +87,10 @@ def test_foreign_keys_enforced(engine) -> None:
 
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(
-            text("INSERT INTO patient_value (patient_pk, \"column\", value_num) VALUES (999, 'age', 1)")
+            text(
+                "INSERT INTO follow_up (patient_pk, months, status, created_at) "
+                "VALUES (999, 1, 'alive', '2026-01-01 00:00:00')"
+            )
         )
 
 
@@ -130,3 +133,152 @@ def test_version_bumps_on_change_and_auditor_role(db_factory: DatabaseFactory, b
         conn.execute(FollowUp.__table__.update().values(frankel="D2", barthel=85, vas=3.5))
         row = conn.execute(select(FollowUp.frankel, FollowUp.barthel, FollowUp.vas)).one()
     assert fid > 0 and tuple(row) == ("D2", 85, 3.5)
+
+
+def test_patient_columns_equal_the_cohort_schema() -> None:
+    """The typed table cannot drift from the cohort format: one column per field (``age`` also has its
+    ``age_special`` token column), with the SQL type of the field's kind. A new cohort field without a
+    migration fails here and in ``test_migration_matches_models``."""
+    from sqlalchemy import Date, Float, Integer, Text
+
+    from spinemet.cohort.schema import COLUMNS
+    from spinemet.registry.models import Patient
+
+    table = Patient.__table__
+    bookkeeping = ["id", "patient_id", "site_id", "created_at", "updated_at", "version"]
+    expected = []
+    for col in COLUMNS:
+        if col.name in ("patient_id", "site"):
+            continue
+        expected.append(col.name)
+        if col.special:
+            expected.append(col.name + "_special")
+    assert [c.name for c in table.columns] == bookkeeping + expected
+    kinds = {"integer": Integer, "binary": Integer, "number": Float, "date": Date}
+    for col in COLUMNS:
+        if col.name not in ("patient_id", "site"):
+            assert type(table.c[col.name].type) is kinds.get(col.kind, Text), col.name
+    assert str(table.c.patient_id.type) == "VARCHAR(100)"
+
+
+def _fill_0002(conn) -> None:
+    """A 0002 (EAV) database with values of every kind, a follow-up and a version moved on."""
+    conn.execute(text("INSERT INTO site (id, code) VALUES (1, 'A')"))
+    conn.execute(
+        text(
+            "INSERT INTO patient (id, patient_id, site_id, created_at, updated_at, version) VALUES "
+            "(1, 'P1', 1, '2026-01-01 10:00:00', '2026-01-02 10:00:00', 3), "
+            "(2, 'P2', NULL, '2026-01-01 10:00:00', '2026-01-01 10:00:00', 1), "
+            "(3, 'P3', NULL, '2026-01-01 10:00:00', '2026-01-01 10:00:00', 1)"
+        )
+    )
+    conn.execute(
+        text(
+            'INSERT INTO patient_value (patient_pk, "column", value_num, value_text, value_date) VALUES '
+            "(1, 'age', 67, NULL, NULL), (1, 'kps', 80, NULL, NULL), (1, 'vas_pre', 2.5, NULL, NULL), "
+            "(1, 'surgery_date', NULL, NULL, '2019-03-04'), (1, 'sex', NULL, 'F', NULL), "
+            "(1, 'complications', NULL, 'other;surgical_site_infection', NULL), (1, 'dead', 1, NULL, NULL), "
+            "(2, 'age', NULL, '90+', NULL), (2, 'survival_months', 12.25, NULL, NULL)"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO follow_up (patient_pk, months, status, created_at) "
+            "VALUES (1, 6, 'alive', '2026-01-03 00:00:00')"
+        )
+    )
+
+
+def _eav_rows(conn) -> list[tuple]:
+    rows = conn.execute(
+        text('SELECT patient_pk, "column", value_num, value_text, value_date FROM patient_value')
+    ).all()
+    return sorted((r[0], r[1], r[2], r[3], None if r[4] is None else str(r[4])) for r in rows)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0003_moves_eav_values_into_typed_columns_and_back(db_factory: DatabaseFactory, backend: str) -> None:
+    """Upgrade a 0002 database holding data: every value lands in its column, nothing else changes
+    (versions, timestamps, follow-up); the downgrade restores the same patient_value rows."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from spinemet.registry.models import Patient
+    from spinemet.registry.query import load_frame
+
+    eng = db_factory.engine(backend, migrate=False)
+    upgrade(eng, "0002")
+    with eng.begin() as conn:
+        _fill_0002(conn)
+        before = _eav_rows(conn)
+    assert upgrade(eng) == "0003"
+    with eng.connect() as conn:
+        assert "patient_value" not in inspect(conn).get_table_names()
+        p = Patient
+        rows = conn.execute(
+            select(
+                p.patient_id,
+                p.version,
+                p.updated_at,
+                p.age,
+                p.age_special,
+                p.kps,
+                p.vas_pre,
+                p.surgery_date,
+                p.sex,
+                p.complications,
+                p.dead,
+                p.survival_months,
+                p.ecog,
+            ).order_by(p.patient_id)
+        ).all()
+        frame = load_frame(conn)
+        follow_ups = conn.execute(text("SELECT patient_pk, months FROM follow_up")).all()
+    assert [tuple(r) for r in rows] == [
+        (
+            "P1",
+            3,
+            dt.datetime(2026, 1, 2, 10),
+            67,
+            None,
+            80,
+            2.5,
+            dt.date(2019, 3, 4),
+            "F",
+            "other;surgical_site_infection",
+            1,
+            None,
+            None,
+        ),
+        ("P2", 1, dt.datetime(2026, 1, 1, 10), None, "90+", None, None, None, None, None, None, 12.25, None),
+        ("P3", 1, dt.datetime(2026, 1, 1, 10), None, None, None, None, None, None, None, None, None, None),
+    ]
+    assert list(frame["age"].iloc[:2]) == [67.0, "90+"] and frame["kps"].dtype == "float64"
+    assert [tuple(r) for r in follow_ups] == [(1, 6.0)]
+    downgrade(eng, "0002")
+    with eng.connect() as conn:
+        assert _eav_rows(conn) == before
+        assert "age" not in {c["name"] for c in inspect(conn).get_columns("patient")}
+        assert conn.execute(text("SELECT COUNT(*) FROM follow_up")).scalar() == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0003_refuses_values_without_a_typed_column_and_changes_nothing(
+    db_factory: DatabaseFactory, backend: str
+) -> None:
+    eng = db_factory.engine(backend, migrate=False)
+    upgrade(eng, "0002")
+    with eng.begin() as conn:
+        _fill_0002(conn)
+        conn.execute(
+            text(
+                'INSERT INTO patient_value (patient_pk, "column", value_num, value_text) VALUES '
+                "(3, 'not_a_field', 1, NULL), (3, 'kps', 85.5, NULL), (3, 'ecog', NULL, 'two')"
+            )
+        )
+    with pytest.raises(RuntimeError, match=r"'ecog' \(1 values\), 'kps' \(1 values\), 'not_a_field'"):
+        upgrade(eng)
+    with eng.connect() as conn:
+        assert current_revision(conn) == "0002"
+        assert conn.execute(text("SELECT COUNT(*) FROM patient_value")).scalar() == 12

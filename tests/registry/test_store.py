@@ -193,15 +193,21 @@ def test_age_group_token_comes_back_as_object_and_is_not_a_number(engine) -> Non
 
 
 def test_unknown_column_and_wrong_type_refused_naming_field_not_value(engine) -> None:
-    with pytest.raises(RegistryError, match=r"columns: got 'extra_col'; allowed: the cohort-format"):
-        with engine.begin() as conn:
-            store_frame(conn, pd.DataFrame({"patient_id": ["a"], "extra_col": [1.0]}), CTX)
-    with pytest.raises(RegistryError, match=r"^kps: invalid value in frame row 1; allowed: a whole number$"):
-        with engine.begin() as conn:
-            store_frame(conn, pd.DataFrame({"patient_id": ["a", "b"], "kps": [80.0, 75.5]}), CTX)
-    with pytest.raises(RegistryError, match=r"^surgery_date: invalid value in frame row 0; allowed: a date$"):
-        with engine.begin() as conn:
-            store_frame(conn, pd.DataFrame({"patient_id": ["a"], "surgery_date": ["secret-42"]}), CTX)
+    with (
+        pytest.raises(RegistryError, match=r"columns: got 'extra_col'; allowed: the cohort-format"),
+        engine.begin() as conn,
+    ):
+        store_frame(conn, pd.DataFrame({"patient_id": ["a"], "extra_col": [1.0]}), CTX)
+    with (
+        pytest.raises(RegistryError, match=r"^kps: invalid value in frame row 1; allowed: a whole number$"),
+        engine.begin() as conn,
+    ):
+        store_frame(conn, pd.DataFrame({"patient_id": ["a", "b"], "kps": [80.0, 75.5]}), CTX)
+    with (
+        pytest.raises(RegistryError, match=r"^surgery_date: invalid value in frame row 0; allowed: a date$"),
+        engine.begin() as conn,
+    ):
+        store_frame(conn, pd.DataFrame({"patient_id": ["a"], "surgery_date": ["secret-42"]}), CTX)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Patient)).scalar() == 0
 
@@ -212,8 +218,9 @@ def test_typed_columns_hold_sql_types_for_plain_sql(engine) -> None:
     with engine.begin() as conn:
         store_frame(conn, frame, CTX)
         rows = conn.execute(
-            select(Patient.kps, Patient.vas_pre, Patient.surgery_date, Patient.sex, Patient.dead)
-            .order_by(Patient.patient_id)
+            select(Patient.kps, Patient.vas_pre, Patient.surgery_date, Patient.sex, Patient.dead).order_by(
+                Patient.patient_id
+            )
         ).all()
     assert [r[0] for r in rows] == [int(x) for x in frame["kps"]]
     assert all(isinstance(r[0], int) and isinstance(r[4], int) for r in rows)

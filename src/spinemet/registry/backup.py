@@ -22,6 +22,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,7 +193,7 @@ def _verify(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
                 for line in member:
                     digest.update(line)
                     count += 1
-        except (KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise BackupError(f"backup corrupted: {entry['file']}: {exc}") from exc
         if digest.hexdigest() != entry["sha256"] or count != entry["rows"]:
             raise BackupError(
