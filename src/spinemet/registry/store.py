@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, select, update
 
 from spinemet.registry.audit import Change, WriteContext, write_audit
-from spinemet.registry.bulk import bulk_insert
+from spinemet.registry.bulk import bulk_insert, bulk_insert_columns
 from spinemet.registry.errors import RegistryError
 from spinemet.registry.models import Patient, Site
 from spinemet.registry.values import FIELD_BY_NAME, Cell, Field, column_cells, format_value
@@ -96,6 +97,9 @@ class _FieldData:
     field: Field
     values: list[Cell]
     tokens: list[str | None] | None
+    series: pd.Series
+    _codes: np.ndarray | None = None
+    _encoded: np.ndarray | None = None
 
     def shown(self, i: int) -> str | None:
         """The audited text of row ``i``: the special token, else the formatted value."""
@@ -103,17 +107,22 @@ class _FieldData:
             return self.tokens[i]
         return format_value(self.values[i])
 
-    def shown_all(self) -> list[str | None]:
-        kind = self.field.kind
-        if kind == "int":
-            shown: list[str | None] = [None if v is None else str(v) for v in self.values]
-        elif kind == "text":
-            shown = list(self.values)  # type: ignore[arg-type]
-        else:
-            shown = [format_value(v) for v in self.values]
-        if self.tokens is not None:
-            shown = [s if t is None else t for s, t in zip(shown, self.tokens, strict=True)]
-        return shown
+    def fragments(self, positions: range) -> list[str]:
+        """``"field":"text"`` (JSON-encoded, as ``record_json`` writes it) for each row, ``""`` when missing.
+
+        The frame column is factorised once and each distinct value encoded once."""
+        if self._codes is None:
+            codes, uniques = pd.factorize(self.series)
+            key = _ENCODE(self.field.name) + ":"
+            encoded = []
+            for u in uniques:
+                if isinstance(u, pd.Timestamp):
+                    u = u.date()
+                text = u if isinstance(u, str) else format_value(u)
+                encoded.append("" if not text else key + _ENCODE(text))
+            encoded.append("")  # code -1: missing
+            self._codes, self._encoded = codes, np.asarray(encoded, dtype=object)
+        return self._encoded[self._codes[positions.start : positions.stop]].tolist()  # type: ignore[index]
 
     def db_columns(self) -> list[str]:
         return [self.field.name] + ([self.field.special_column] if self.field.special_column else [])
@@ -146,7 +155,15 @@ def _frame_columns(frame: pd.DataFrame) -> _Columns:
         raise RegistryError("columns: got a column twice; allowed: each cohort column once")
     ids: list[str] = []
     seen: set[str] = set()
-    for position, cell in enumerate(frame[ID_COLUMN].tolist()):
+    id_series = frame[ID_COLUMN]
+    if (
+        pd.api.types.infer_dtype(id_series, skipna=False) == "string"
+        and not (id_series == "").any()
+        and id_series.is_unique
+    ):  # the usual case, checked in C
+        ids = id_series.tolist()
+    cells = [] if ids else id_series.tolist()
+    for position, cell in enumerate(cells):
         if cell is None or (not isinstance(cell, str) and pd.isna(cell)) or cell == "":
             raise RegistryError(f"{ID_COLUMN}: got a missing value in frame row {position}; allowed: text")
         pid = cell if isinstance(cell, str) else format_value(cell)
@@ -170,23 +187,20 @@ def _frame_columns(frame: pd.DataFrame) -> _Columns:
             continue
         field = FIELD_BY_NAME[str(column)]
         values, tokens = column_cells(frame[column], field)
-        fields.append(_FieldData(field, values, tokens))
+        fields.append(_FieldData(field, values, tokens, frame[column]))
     return _Columns(ids, sites, fields)
 
 
-def _record_jsons(
-    positions: range, ids: list[str], sites: list[str | None], shown: dict[str, list[str | None]]
-) -> list[str]:
-    """The insert audit record of each patient: exactly ``audit.record_json`` of its non-missing values
-    (site and fields), built column-wise from pre-encoded ``"key":"value"`` fragments."""
-    columns = dict(shown)
-    columns[SITE_COLUMN] = sites
-    fragments = []
-    for name in sorted(columns):
-        key = _ENCODE(name) + ":"
-        cells = columns[name]
-        fragments.append([None if (v := cells[i]) is None else key + _ENCODE(v) for i in positions])
-    return ["{" + ",".join(f for f in row if f is not None) + "}" for row in zip(*fragments, strict=True)]
+def _record_jsons(positions: range, cols: _Columns) -> list[str]:
+    """The insert audit record of each patient in ``positions``: exactly ``audit.record_json`` of its
+    non-missing values (site and fields), built column-wise from encoded ``"key":"value"`` fragments."""
+    by_name: dict[str, list[str]] = {fd.field.name: fd.fragments(positions) for fd in cols.fields}
+    site_key = _ENCODE(SITE_COLUMN) + ":"
+    by_name[SITE_COLUMN] = [
+        "" if s is None else site_key + _ENCODE(s) for s in cols.sites[positions.start : positions.stop]
+    ]
+    fragments = [by_name[name] for name in sorted(by_name)]
+    return ["{" + ",".join(filter(None, row)) + "}" for row in zip(*fragments, strict=True)]
 
 
 def store_frame(
@@ -217,7 +231,6 @@ def store_frame(
     patient = Patient.__table__
     db_columns = [name for fd in cols.fields for name in fd.db_columns()]
     insert_columns = ("patient_id", "site_id", "created_at", "updated_at", "version", *db_columns)
-    shown = {fd.field.name: fd.shown_all() for fd in cols.fields}
     result = StoreResult()
     total = len(cols.ids)
     for start in range(0, total, CHUNK):
@@ -235,19 +248,10 @@ def store_frame(
         new_positions = [i for i in positions if cols.ids[i] not in existing]
         if new_positions:
             _insert_new(conn, cols, new_positions, site_ids, ctx, insert_columns)
-            records = (
-                _record_jsons(
-                    range(len(new_positions)),
-                    [cols.ids[i] for i in new_positions],
-                    [cols.sites[i] for i in new_positions],
-                    {k: [v[i] for i in new_positions] for k, v in shown.items()},
-                )
-                if len(new_positions) != len(positions)
-                else _record_jsons(positions, cols.ids, cols.sites, shown)
-            )
+            records = _record_jsons(positions, cols)
             changes.extend(
-                Change("insert", "patient", cols.ids[i], None, None, rec)
-                for i, rec in zip(new_positions, records, strict=True)
+                Change("insert", "patient", cols.ids[i], None, None, records[i - positions.start])
+                for i in new_positions
             )
             result.inserted += len(new_positions)
         if existing:
@@ -272,18 +276,19 @@ def _insert_new(
 ) -> None:
     lo, hi = new_positions[0], new_positions[-1] + 1
     contiguous = hi - lo == len(new_positions)
-    pick: Callable[[list[Any]], list[Any]] = (
-        (lambda values: values[lo:hi]) if contiguous else (lambda values: [values[i] for i in new_positions])
-    )
-    site_col = [site_ids.get(s) if s else None for s in pick(cols.sites)]
+
+    def pick(values: list[Any]) -> list[Any]:
+        return values[lo:hi] if contiguous else [values[i] for i in new_positions]
+
     n = len(new_positions)
     value_cols: list[list[Any]] = []
     for fd in cols.fields:
         value_cols.append(pick(fd.values))
         if fd.field.special_column is not None:
             value_cols.append([None] * n if fd.tokens is None else pick(fd.tokens))
-    rows = list(zip(pick(cols.ids), site_col, [ctx.at] * n, [ctx.at] * n, [1] * n, *value_cols, strict=True))
-    bulk_insert(conn, Patient.__table__, rows, columns=insert_columns)
+    site_col = [site_ids.get(s) if s else None for s in pick(cols.sites)]
+    data = [pick(cols.ids), site_col, [ctx.at] * n, [ctx.at] * n, [1] * n, *value_cols]
+    bulk_insert_columns(conn, Patient.__table__, dict(zip(insert_columns, data, strict=True)))
 
 
 def _update_existing(

@@ -70,16 +70,24 @@ def column_cells(series: pd.Series, field: Field) -> tuple[list[Cell], list[str 
         finite = np.isfinite(array) | np.isnan(array)
         if not finite.all():
             raise _bad(field, int(np.argmin(finite)), "a finite number")
+        missing = np.isnan(array)
         if field.kind == "int":
-            whole = np.isnan(array) | (array == np.round(array))
+            whole = missing | (array == np.round(array))
             if not whole.all():
                 raise _bad(field, int(np.argmin(whole)), "a whole number")
-            return [None if x != x else int(x) for x in array.tolist()], None
-        return [None if x != x else x for x in array.tolist()], None
+            out = np.where(missing, 0, array).astype(np.int64).astype(object)
+        else:
+            out = array.astype(object)
+        out[missing] = None
+        return out.tolist(), None
     if field.kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype):
         missing = series.isna().to_numpy()
         dates = series.dt.date.tolist()
         return [None if m else d for m, d in zip(missing, dates, strict=True)], None
+    if field.kind == "text" and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        cells = series.to_numpy(dtype=object, copy=True)
+        cells[series.isna().to_numpy() | (cells == "")] = None
+        return cells.tolist(), None
     values: list[Cell] = []
     tokens: list[str | None] | None = None
     for position, cell in enumerate(series.tolist()):
