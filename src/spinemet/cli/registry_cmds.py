@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -114,6 +114,27 @@ def db_current(db: DbOption = None) -> None:
     typer.echo(f"current: {rev or 'none (empty database)'}; newest: {head_revision()}")
 
 
+#: Below this many patients an import is quick and shows no progress lines on a non-terminal stderr.
+PROGRESS_LINES_FROM = 10_000
+
+
+def _import_progress(progress: Any, task: Any) -> Callable[[int, int], None]:
+    """The store progress callback: the live bar on a terminal; on a non-terminal stderr (a log, CI) a
+    plain ``importing: N of M patients`` line at every tenth of a big import, so it never looks hung."""
+    console = _err()
+    next_line = [0]
+
+    def report(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+        if console.is_terminal or total < PROGRESS_LINES_FROM:
+            return
+        if done >= next_line[0] or done == total:
+            console.print(f"importing: {done:,} of {total:,} patients", highlight=False, markup=False)
+            next_line[0] = done + max(total // 10, 1)
+
+    return report
+
+
 @app.command("import")
 def import_cmd(
     file: Annotated[
@@ -167,9 +188,7 @@ def import_cmd(
         transient=True,
     )
     task = progress.add_task("import", total=None)
-
-    def report(done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total)
+    report = _import_progress(progress, task)
 
     try:
         with progress:
@@ -194,6 +213,8 @@ def import_cmd(
         raise _fail(str(exc)) from None
     for p in result.warnings:
         _err().print(f"  warning: {p}", highlight=False, markup=False)
+    if result.note:
+        _err().print(f"note: {result.note}", highlight=False, markup=False)
     s = result.stored
     typer.echo(
         f"{file.name} (sha256 {result.sha256[:12]}): {s.inserted} new, {s.updated} updated "

@@ -15,6 +15,19 @@ from sqlalchemy import Connection, Table
 
 __all__ = ["bulk_insert", "bulk_insert_columns"]
 
+#: PostgreSQL types of binary COPY for the SQLAlchemy types the registry uses (binary COPY needs no text
+#: parsing on the server; any other type falls back to text COPY). Values must be of the Python type
+#: (int for INTEGER, float for DOUBLE PRECISION), which the store and restore paths provide.
+_PG_BINARY = {
+    "Integer": "int4",
+    "Float": "float8",
+    "Date": "date",
+    "DateTime": "timestamp",
+    "String": "text",
+    "Text": "text",
+    "Boolean": "bool",
+}
+
 
 def bulk_insert(
     conn: Connection,
@@ -73,10 +86,14 @@ def bulk_insert_columns(conn: Connection, table: Table, data: Mapping[str, Seque
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         from psycopg import sql
 
-        stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        types = [_PG_BINARY.get(type(table.c[c].type).__name__) for c in names]
+        binary = all(types)
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")).format(
             sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in names)
         )
         with driver_conn.cursor() as cursor, cursor.copy(stmt) as copy:
+            if binary:
+                copy.set_types(types)
             for row in zip(*(data[c] for c in names), strict=True):
                 copy.write_row(row)
         return

@@ -4,18 +4,45 @@ The embedded default is one SQLite file (``./spinemet.sqlite``). Every SQLite co
 ``journal_mode=WAL``, ``foreign_keys=ON`` and ``synchronous=FULL``, and spinemet emits ``BEGIN`` itself so
 that DDL and DML share one real transaction (pysqlite's implicit transaction handling would not).
 PostgreSQL is reached by URL; a plain ``postgresql://`` URL is rewritten to the psycopg 3 driver.
+
+Writes go through :func:`write_transaction`: on SQLite it starts with ``BEGIN IMMEDIATE``, which takes the
+single write lock at once and waits for it up to the busy timeout (30 s). A deferred ``BEGIN`` would
+read first and then fail at its first write with "database is locked" whenever another writer committed
+in between (SQLite cannot upgrade a stale read snapshot), however long the busy timeout.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
-__all__ = ["DEFAULT_URL", "ENV_VAR", "make_engine", "redact_url", "resolve_url"]
+from spinemet.registry.errors import RegistryError
+
+__all__ = [
+    "DEFAULT_URL",
+    "ENV_VAR",
+    "WRITER_BUSY",
+    "make_engine",
+    "redact_url",
+    "resolve_url",
+    "write_transaction",
+]
+
+#: How long an SQLite connection waits for a lock held by another process (milliseconds).
+BUSY_TIMEOUT_MS = 30_000
+#: The message when the write lock could not be had within the busy timeout.
+WRITER_BUSY = (
+    "another writer holds the database (waited {seconds:g} s for its lock); try again when that import, "
+    "restore or edit has finished"
+)
+_WRITE_OPTION = "spinemet_write"
 
 ENV_VAR = "SPINEMET_DATABASE_URL"
 DEFAULT_URL = "sqlite:///spinemet.sqlite"
@@ -50,14 +77,42 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     try:
         for pragma in _SQLITE_PRAGMAS:
             cursor.execute(pragma)
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
         cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB page cache: large imports spill less
     finally:
         cursor.close()
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE_OPTION) else "BEGIN")
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction meant to write, committed on success, rolled back on any error.
+
+    On SQLite the write lock is taken at ``BEGIN IMMEDIATE``, waiting up to the busy timeout for another
+    writer (another import, a restore); every later statement, the bulk insert included, then runs
+    without lock errors. On PostgreSQL it is an ordinary transaction (row-level locks).
+
+    Raises:
+        RegistryError: the lock was not free within the busy timeout ("another writer holds the database").
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE_OPTION: True})
+        try:
+            transaction = conn.begin()
+        except OperationalError as exc:
+            if conn.dialect.name == "sqlite" and _is_locked(exc):
+                raise RegistryError(WRITER_BUSY.format(seconds=BUSY_TIMEOUT_MS / 1000)) from None
+            raise
+        with transaction:
+            yield conn
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:

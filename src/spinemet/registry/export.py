@@ -8,15 +8,19 @@ grouped as ``90+``, free text dropped; see docs/registry.md), so the file holds 
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from spinemet.errors import InvalidInputError
-from spinemet.registry.query import load_frame
+from spinemet.registry.models import Patient
+from spinemet.registry.query import iter_frames, load_frame
 from spinemet.registry.schema import ensure_schema
 
 __all__ = ["DATE_METHODS", "EXPORT_FORMATS", "ExportResult", "export_file", "export_frame"]
@@ -58,6 +62,10 @@ def export_frame(
     return frame
 
 
+#: Patients per piece of a streamed CSV export (memory is bounded by one piece, not the registry).
+EXPORT_CHUNK = 50_000
+
+
 def export_file(
     engine: Engine,
     path: str | Path,
@@ -68,13 +76,56 @@ def export_file(
     key: str | None = None,
     shift_dates: str = "per_patient",
 ) -> ExportResult:
-    """Write the registry to ``path`` as ``fmt`` (default: the file's suffix)."""
+    """Write the registry to ``path`` as ``fmt`` (default: the file's suffix).
+
+    A CSV export that is not de-identified streams: the registry is read ``EXPORT_CHUNK`` patients at a
+    time through the cohort writer, so a registry of millions of patients is exported with bounded
+    memory. The file appears only when complete (a ``.part`` file is removed on any failure).
+    """
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in EXPORT_FORMATS:
         raise InvalidInputError("--format", fmt, ", ".join(EXPORT_FORMATS))
-    frame = export_frame(engine, site=site, deidentified=deidentified, key=key, shift_dates=shift_dates)
     from spinemet.cohort import write_cohort
 
+    if fmt == "csv" and not deidentified:
+        return ExportResult(_stream_csv(engine, path, site))
+    frame = export_frame(engine, site=site, deidentified=deidentified, key=key, shift_dates=shift_dates)
     write_cohort(frame, path, fmt)
     return ExportResult(len(frame), random_key=deidentified and key is None)
+
+
+def _stream_csv(engine: Engine, path: Path, site: str | None) -> int:
+    """Each piece is written by the cohort layer's own writer (validation, formatting, neutralised
+    formulas exactly as a whole-frame export) and appended without its header line."""
+    from spinemet.cohort import write_cohort
+
+    ensure_schema(engine)
+    part = path.with_name(path.name + ".part")
+    rows = 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="spinemet-export-") as tmp, open(part, "wb") as out:
+            piece_path = Path(tmp) / "piece.csv"
+            with engine.connect() as conn:
+                has_site = bool(
+                    conn.execute(
+                        select(func.count(Patient.site_id)).where(Patient.site_id.is_not(None))
+                    ).scalar()
+                )
+                for i, frame in enumerate(iter_frames(conn, site=site, chunk=EXPORT_CHUNK)):
+                    if not has_site:
+                        frame = frame.drop(columns="site")
+                    if i > 0 and frame.empty:
+                        continue
+                    write_cohort(frame, piece_path, "csv")
+                    with open(piece_path, "rb") as piece:
+                        header = piece.readline()
+                        if i == 0:
+                            out.write(header)
+                        shutil.copyfileobj(piece, out)
+                    rows += len(frame)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return rows

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from spinemet.cohort.problems import CohortValidationError, Problem
 from spinemet.registry.audit import WriteContext, default_reason, default_username
+from spinemet.registry.engine import write_transaction
 from spinemet.registry.schema import ensure_schema
 from spinemet.registry.store import ProgressCallback, StoreResult, store_frame
 
@@ -42,6 +43,8 @@ class ImportReport:
     rejected: int = 0
     warnings: list[Problem] = field(default_factory=list)
     rejected_problems: list[Problem] = field(default_factory=list)
+    #: Something after the commit that did not work but lost nothing (e.g. an interrupted ANALYZE).
+    note: str | None = None
 
 
 def file_sha256(path: str | Path) -> str:
@@ -136,9 +139,21 @@ def read_for_import(
 def _analyze(engine: Engine) -> None:
     from sqlalchemy import text
 
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         for table in ("patient", "audit_log"):
             conn.execute(text(f"ANALYZE {table}"))
+
+
+def _analyze_after_commit(engine: Engine) -> str | None:
+    """Refresh the planner statistics after the data were committed; a failure or Ctrl-C here loses
+    nothing (the statistics are refreshed by the next import or by the database's own autovacuum), so it
+    is returned as a note instead of failing the import that already stored everything."""
+    try:
+        _analyze(engine)
+    except (Exception, KeyboardInterrupt) as exc:
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"failed ({type(exc).__name__})"
+        return f"all data were stored; refreshing the planner statistics (ANALYZE) {reason}"
+    return None
 
 
 def import_file(
@@ -178,7 +193,7 @@ def import_file(
     n_rejected = 0
     tmp_out: Path | None = None
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             stored = store_frame(conn, frame, ctx, progress=progress)
             if rejected_out is not None:  # written before the commit: a failure here stores nothing
                 tmp_out = Path(rejected_out).with_name(Path(rejected_out).name + ".part")
@@ -190,9 +205,8 @@ def import_file(
         if tmp_out is not None:
             os.replace(tmp_out, Path(rejected_out))  # type: ignore[arg-type]
             tmp_out = None
-        if stored.inserted >= ANALYZE_AFTER:
-            _analyze(engine)
     finally:
         if tmp_out is not None:
             tmp_out.unlink(missing_ok=True)
-    return ImportReport(str(path), sha, stored, n_rejected, warnings, rejected_problems)
+    note = _analyze_after_commit(engine) if stored.inserted >= ANALYZE_AFTER else None
+    return ImportReport(str(path), sha, stored, n_rejected, warnings, rejected_problems, note)

@@ -14,8 +14,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
+from spinemet.registry.engine import write_transaction
 from spinemet.registry.errors import RegistryError
 from spinemet.registry.models import Base
 
@@ -25,6 +26,7 @@ __all__ = [
     "downgrade",
     "ensure_schema",
     "head_revision",
+    "lock_schema",
     "upgrade",
 ]
 
@@ -76,11 +78,34 @@ def downgrade(engine: Engine | Connection, revision: str = "base") -> None:
         command.downgrade(alembic_config(conn), revision)
 
 
+#: Key of the PostgreSQL advisory lock held while the schema is created (any constant of spinemet's own).
+SCHEMA_LOCK_KEY = 0x5350494E  # "SPIN"
+
+
+def lock_schema(conn: Connection) -> None:
+    """Serialise schema creation: PostgreSQL takes an advisory lock until the transaction ends; on SQLite
+    the caller's ``BEGIN IMMEDIATE`` (:func:`~spinemet.registry.engine.write_transaction`) already has."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
+
+def _refuse(rev: str | None, head: str) -> RegistryError:
+    return RegistryError(
+        f"the database schema is at revision {rev or 'none (unmanaged tables present)'}, this spinemet "
+        f"needs {head}: back it up (spinemet backup) and run `spinemet db upgrade`"
+    )
+
+
 def ensure_schema(engine: Engine) -> None:
     """Create the schema if the database is empty; refuse a database at another revision.
 
+    Creation happens once even when several processes start on an empty database at the same time
+    (two first imports): each takes the write lock (SQLite) or an advisory lock (PostgreSQL), checks
+    again, and only the first creates the schema; the others wait and find it created.
+
     Raises:
-        RegistryError: the database has tables but no/another revision (run ``spinemet db upgrade``).
+        RegistryError: the database has tables but no/another revision (run ``spinemet db upgrade``),
+            or another writer held the lock for longer than the busy timeout.
     """
     head = head_revision()
     with engine.connect() as conn:
@@ -88,10 +113,14 @@ def ensure_schema(engine: Engine) -> None:
         if rev == head:
             return
         existing = set(inspect(conn).get_table_names()) & set(Base.metadata.tables)
-    if rev is None and not existing:
-        upgrade(engine)
-        return
-    raise RegistryError(
-        f"the database schema is at revision {rev or 'none (unmanaged tables present)'}, this spinemet "
-        f"needs {head}: back it up (spinemet backup) and run `spinemet db upgrade`"
-    )
+    if rev is not None or existing:
+        raise _refuse(rev, head)
+    with write_transaction(engine) as conn:
+        lock_schema(conn)
+        rev = current_revision(conn)
+        if rev == head:  # created by another process meanwhile
+            return
+        existing = set(inspect(conn).get_table_names()) & set(Base.metadata.tables)
+        if rev is not None or existing:
+            raise _refuse(rev, head)
+        upgrade(conn)

@@ -203,9 +203,35 @@ def upgrade() -> None:
         + " WHERE EXISTS (SELECT 1 FROM patient_value v WHERE v.patient_pk = patient.id)"
     )
     op.drop_table("patient_value")
+    _audit_compression("lz4")
+
+
+def _audit_compression(method: str) -> None:
+    """PostgreSQL >= 14: compress the audit values (an insert's record is ~2 KB of JSON, just over the
+    TOAST threshold) with lz4 instead of pglz: a 100,000-patient import 2x faster (docs/registry.md).
+    Skipped where the server lacks lz4 (a build without it) and on SQLite."""
+    bind = op.get_bind()
+    if (
+        bind.dialect.name != "postgresql"
+        or int(bind.execute(sa.text("SHOW server_version_num")).scalar()) < 140000
+    ):
+        return
+    savepoint = bind.begin_nested()
+    try:
+        bind.execute(
+            sa.text(
+                f"ALTER TABLE audit_log ALTER COLUMN new_value SET COMPRESSION {method}, "
+                f"ALTER COLUMN old_value SET COMPRESSION {method}"
+            )
+        )
+    except sa.exc.DBAPIError:  # pragma: no cover - PostgreSQL built without lz4
+        savepoint.rollback()
+    else:
+        savepoint.commit()
 
 
 def downgrade() -> None:
+    _audit_compression("pglz")
     op.create_table(
         "patient_value",
         sa.Column("patient_pk", sa.Integer(), nullable=False),
