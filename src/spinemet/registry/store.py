@@ -233,17 +233,26 @@ def store_frame(
     insert_columns = ("patient_id", "site_id", "created_at", "updated_at", "version", *db_columns)
     result = StoreResult()
     total = len(cols.ids)
+    # A first import into an empty registry has nothing to compare with: skip the per-chunk lookups.
+    registry_empty = conn.execute(select(patient.c.id).limit(1)).first() is None
     for start in range(0, total, CHUNK):
         positions = range(start, min(start + CHUNK, total))
         ids = cols.ids[positions.start : positions.stop]
-        existing = {
-            row[1]: row
-            for row in conn.execute(
-                select(
-                    patient.c.id, patient.c.patient_id, patient.c.site_id, *(patient.c[c] for c in db_columns)
-                ).where(patient.c.patient_id.in_(ids))
-            )
-        }
+        existing = (
+            {}
+            if registry_empty
+            else {
+                row[1]: row
+                for row in conn.execute(
+                    select(
+                        patient.c.id,
+                        patient.c.patient_id,
+                        patient.c.site_id,
+                        *(patient.c[c] for c in db_columns),
+                    ).where(patient.c.patient_id.in_(ids))
+                )
+            }
+        )
         changes: list[Change] = []
         new_positions = [i for i in positions if cols.ids[i] not in existing]
         if new_positions:
