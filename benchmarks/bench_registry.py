@@ -131,7 +131,11 @@ def _store_eav(conn, frame, ctx) -> None:
 
 def _db_size(url: str) -> float:
     if url.startswith("sqlite"):
+        import sqlite3
+
         path = Path(url.split("///", 1)[1])
+        with sqlite3.connect(path) as c:  # fold the write-ahead log into the file first
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return sum(p.stat().st_size for p in (path, Path(str(path) + "-wal")) if p.exists()) / 1e6
     from sqlalchemy import text
 
