@@ -237,12 +237,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 patients only")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--sizes", help="comma-separated numbers of patients (default 100000,1000000)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
         child(*opts.child[:3], opts.child[3] if len(opts.child) > 3 else None)
         return 0
     sizes = [100_000] if opts.quick else [100_000, 1_000_000]
+    if opts.sizes:
+        sizes = [int(x) for x in opts.sizes.split(",")]
     backends = opts.backends.split(",")
     print(
         f"{'n':>9} {'backend':<10} {'task':<34} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'DB MB':>7}  goal"

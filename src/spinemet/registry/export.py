@@ -63,7 +63,7 @@ def export_frame(
 
 
 #: Patients per piece of a streamed CSV export (memory is bounded by one piece, not the registry).
-EXPORT_CHUNK = 50_000
+EXPORT_CHUNK = 20_000
 
 
 def export_file(

@@ -147,7 +147,7 @@ def to_series(values: list[Any], field: Field, tokens: list[Any] | None = None) 
     """A cohort-frame column from stored values: float64 numbers, ``str`` labels (NaN missing),
     datetime64 dates; numbers and special tokens together as an object column."""
     if field.kind in ("int", "float"):
-        numbers = pd.Series(np.array([np.nan if v is None else v for v in values], dtype="float64"))
+        numbers = pd.Series(np.array(values, dtype="float64"))  # None -> NaN
         if tokens is not None and any(t is not None for t in tokens):
             mixed = numbers.astype(object)
             for position, token in enumerate(tokens):
@@ -156,6 +156,10 @@ def to_series(values: list[Any], field: Field, tokens: list[Any] | None = None) 
             return mixed
         return numbers
     if field.kind == "date":
+        if all(v is None or isinstance(v, dt.date) for v in values):  # None -> NaT
+            return pd.Series(np.array(values, dtype="datetime64[D]").astype("datetime64[ns]"))
         return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]")
-    series = pd.Series(values, dtype=object)
-    return series.where(series.notna(), float("nan"))
+    cells = np.empty(len(values), dtype=object)
+    cells[:] = values
+    cells[pd.isna(cells)] = np.nan
+    return pd.Series(cells, dtype=object)
