@@ -97,29 +97,21 @@ def _store_eav(conn, frame, ctx) -> None:
                     select(patient.c.patient_id, patient.c.id).where(patient.c.patient_id.in_(wanted))
                 ).all()
             )
-        longs: dict[str, list] = {
-            "patient_pk": [],
-            "column": [],
-            "value_num": [],
-            "value_text": [],
-            "value_date": [],
-        }
-        for k, pid in enumerate(ids):
-            i = pos.start + k
-            pk = pks[pid]
-            for fd in cols.fields:
+        # long rows column by column, then in (patient, column) order as the 0002 code wrote them
+        parts = []
+        for fd in cols.fields:
+            kind = fd.field.kind
+            for i in pos:
                 v = fd.values[i]
                 if fd.tokens is not None and fd.tokens[i] is not None:
-                    v = fd.tokens[i]
-                if v is None:
-                    continue
-                longs["patient_pk"].append(pk)
-                longs["column"].append(fd.field.name)
-                is_text = isinstance(v, str)
-                is_date = hasattr(v, "isoformat") and not is_text
-                longs["value_num"].append(None if is_text or is_date else float(v))
-                longs["value_text"].append(v if is_text else None)
-                longs["value_date"].append(v if is_date else None)
+                    parts.append((pks[cols.ids[i]], fd.field.name, None, fd.tokens[i], None))
+                elif v is not None:
+                    num = float(v) if kind in ("int", "float") else None
+                    text = v if kind == "text" else None
+                    parts.append((pks[cols.ids[i]], fd.field.name, num, text, v if kind == "date" else None))
+        parts.sort(key=lambda r: (r[0], r[1]))
+        names = ("patient_pk", "column", "value_num", "value_text", "value_date")
+        longs = dict(zip(names, (list(c) for c in zip(*parts, strict=True)), strict=True))
         bulk_insert_columns(conn, value, longs)
         records = _record_jsons(pos, cols)
         write_audit(
