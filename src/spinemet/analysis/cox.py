@@ -208,7 +208,8 @@ def _design(
             col[missing] = np.nan
             cols.append(col)
             names.append(f"{term.column}{lev}")
-    x = np.column_stack(cols) if cols else np.empty((len(frame), 0))
+    # one covariate per row of a C-ordered array, seen as n x p (the engine works on the rows)
+    x = np.stack(cols).T if cols else np.empty((len(frame), 0))
     return x, names
 
 
@@ -216,113 +217,200 @@ def _design(
 # the partial likelihood engine
 
 
+def _sort_order(time: NDArray[np.float64], event: NDArray[np.bool_],
+                strata: NDArray[np.int64] | None) -> NDArray[np.intp]:
+    """Row order by (stratum, time, deaths first).
+
+    Whole-number times (days) over a modest range sort by one 16-bit key, for which numpy's stable sort is
+    a radix (counting) sort, O(n); other times use stable comparison sorts.
+    """
+    tmin = float(time.min())
+    span = float(time.max()) - tmin
+    n_strata = 1 if strata is None else int(strata.max()) + 1
+    if (span + 1) * 2 * n_strata <= 65536:
+        shifted = time - tmin
+        whole = shifted.astype(np.int64)
+        if np.array_equal(whole, shifted):
+            key = whole * 2 + ~event
+            if strata is not None:
+                key += strata * int(2 * (span + 1))
+            return np.argsort(key.astype(np.uint16), kind="stable")
+    order = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
+    order = order[np.argsort(time[order], kind="stable")]
+    if strata is not None:
+        order = order[np.argsort(strata[order], kind="stable")]
+    return order
+
+
 class _Engine:
-    """Sorted data and event-group bookkeeping; ``evaluate(beta)`` gives loglik, score and information."""
+    """Sorted data and event-group bookkeeping; ``evaluate(beta)`` gives loglik, score and information.
+
+    Rows are sorted by (stratum, time, deaths first). A *block* is the rows sharing (stratum, time); a
+    *group* is a block with at least one death. Risk-set sums are suffix sums over blocks within the
+    stratum; sums over the deaths of a group are taken from the death rows, gathered once.
+    """
 
     def __init__(self, x: NDArray[np.float64], time: NDArray[np.float64], event: NDArray[np.bool_],
                  strata: NDArray[np.int64], ties: str) -> None:
-        # sort by (stratum, time, deaths first) with stable sorts (much faster than np.lexsort)
-        order = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
-        order = order[np.argsort(time[order], kind="stable")]
-        if strata.size and strata.min() != strata.max():
-            order = order[np.argsort(strata[order], kind="stable")]
+        n, p = x.shape
+        self.n, self.p = n, p
+        stratified = bool(strata.size and strata.min() != strata.max())
+        order = _sort_order(time, event, strata if stratified else None)
         self.order = order
-        self.x = np.ascontiguousarray(x[order])
+        # x transposed (one covariate per row, so sums run over contiguous memory) with a row of ones
+        # appended: one pass of products and sums gives S0 (sum of r) and S1 (sum of x r) together
+        xa = np.empty((p + 1, n))
+        for k in range(p):
+            np.take(x[:, k], order, out=xa[k])
+        xa[p] = 1.0
+        self.xa = xa
+        self.x = xa[:p].T
         t = time[order]
-        s = strata[order]
         e = event[order]
-        n = t.shape[0]
-        self.n = n
-        # end of each row's stratum (exclusive)
-        bounds = np.flatnonzero(np.diff(s)) + 1
-        ends = np.append(bounds, n)
-        self.strat_end = ends[np.searchsorted(ends, np.arange(n), side="right")]
-        # blocks of rows sharing (stratum, time): risk-set sums are suffix sums over blocks
-        new_block = np.ones(n, dtype=bool)
-        new_block[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+        new_block = np.empty(n, dtype=bool)
+        new_block[0] = True
+        np.not_equal(t[1:], t[:-1], out=new_block[1:])
+        if stratified:
+            s = strata[order]
+            new_stratum = np.empty(n, dtype=bool)
+            new_stratum[0] = True
+            np.not_equal(s[1:], s[:-1], out=new_stratum[1:])
+            new_block |= new_stratum
         self.bstart = np.flatnonzero(new_block)
-        block_of_row = np.cumsum(new_block) - 1
-        self.n_blocks = self.bstart.shape[0]
+        nb = self.bstart.shape[0]
+        self.n_blocks = nb
+        self.block_of_row = np.cumsum(new_block, dtype=np.intp) - 1
+        # per block: exclusive end block of its stratum, first block of its stratum
+        if stratified:
+            sb = new_stratum[self.bstart]
+            s_first = np.flatnonzero(sb)
+            s_end = np.append(s_first[1:], nb)
+            s_id = np.cumsum(sb) - 1
+            self.send_block = s_end[s_id]
+            sfirst_block = s_first[s_id]
+        else:
+            self.send_block = np.full(nb, nb, dtype=np.intp)
+            sfirst_block = np.zeros(nb, dtype=np.intp)
         ev = np.flatnonzero(e)
         self.ev = ev
-        new_group = np.ones(ev.shape[0], dtype=bool)
-        new_group[1:] = (t[ev][1:] != t[ev][:-1]) | (s[ev][1:] != s[ev][:-1])
-        self.group = np.cumsum(new_group) - 1  # group id per event
+        # deaths come first in a block, so a group's deaths are contiguous in ev
+        eb = self.block_of_row[ev]
+        new_group = np.empty(ev.shape[0], dtype=bool)
+        new_group[0] = True
+        np.not_equal(eb[1:], eb[:-1], out=new_group[1:])
         gstart = np.flatnonzero(new_group)
-        self.first = ev[gstart]  # first row of (stratum, time): deaths come first
-        self.end = self.strat_end[self.first]
-        self.first_block = block_of_row[self.first]
-        self.end_block = np.where(self.end < n, block_of_row[np.minimum(self.end, n - 1)], self.n_blocks)
-        self.d = np.diff(np.append(gstart, ev.shape[0])).astype(np.float64)
+        self.gstart = gstart
+        self.group = np.cumsum(new_group, dtype=np.intp) - 1  # group id per death
+        self.gblock = eb[gstart]
+        self.first = ev[gstart]
         self.n_groups = gstart.shape[0]
-        if ties == "efron":
+        self.d = np.diff(np.append(gstart, ev.shape[0])).astype(np.float64)
+        has_death = np.zeros(nb, dtype=bool)
+        has_death[self.gblock] = True
+        upto = np.cumsum(has_death, dtype=np.intp)  # groups in blocks <= b
+        self.cum_hi = upto  # index into [0, cumsum(v)] of the last group at or before the block
+        self.cum_lo = (upto - has_death)[sfirst_block]  # groups before the block's stratum
+        self.gsend = self.send_block[self.gblock]
+        self.xsum_ev = xa[:p, ev].sum(axis=1)  # constant: sum of x over all deaths
+        # Cuts for one reduceat pass giving both block sums and death sums: a group's deaths are the rows
+        # [first, first + d) of its block, so cutting also at first + d isolates them.
+        dend = self.first + np.diff(np.append(gstart, ev.shape[0]))
+        cuts = np.union1d(self.bstart, dend[dend < n])
+        self.cuts = cuts
+        self.cut_of_block = np.searchsorted(cuts, self.bstart)
+        self.cut_of_group = np.searchsorted(cuts, self.first)
+        # one gather per evaluation: row -> its block's entry, or (deaths) nb + its group's entry
+        row_key = self.block_of_row.copy()
+        row_key[ev] = nb + self.group
+        self.row_key = row_key
+        self.ties = ties
+        self.tied = ties == "efron" and bool((self.d > 1).any())
+        if self.tied:
             within = np.arange(ev.shape[0]) - gstart[self.group]
             self.frac = within / self.d[self.group]
         else:
             self.frac = np.zeros(ev.shape[0])
-        self.ties = ties
-        # For each row: the last group whose risk set contains it (first row <= row, same stratum), and
-        # the first group of the row's stratum; rows before their stratum's first death get -1.
-        new_s = np.ones(self.n_groups, dtype=bool)
-        new_s[1:] = self.end[1:] != self.end[:-1]
-        self.gstrat_start = np.maximum.accumulate(np.where(new_s, np.arange(self.n_groups), 0))
-        last = np.searchsorted(self.first, np.arange(n), side="right") - 1
-        valid = last >= 0
-        valid[valid] &= self.end[last[valid]] == self.strat_end[valid]
-        self.last_group = np.where(valid, last, -1)
 
     def _risk_sum(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Sum of v over each group's risk set (same stratum, time >= group time)."""
-        blocks = np.add.reduceat(v, self.bstart, axis=0)
-        rc = np.zeros((self.n_blocks + 1, *v.shape[1:]))
-        rc[:-1] = np.cumsum(blocks[::-1], axis=0)[::-1]
-        return rc[self.first_block] - rc[self.end_block]
+        """Per group: sum of v (rows on the last axis) over its risk set (same stratum, time >= group
+        time); groups on the last axis."""
+        blocks = np.add.reduceat(v, self.bstart, axis=-1)
+        rc = np.zeros((*v.shape[:-1], self.n_blocks + 1))
+        rc[..., :-1] = np.cumsum(blocks[..., ::-1], axis=-1)[..., ::-1]
+        return rc[..., self.gblock] - rc[..., self.gsend]
+
+    def _cum_blocks(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per block: sum of a per-group quantity over the groups whose risk set contains the block."""
+        c = np.zeros((self.n_groups + 1, *v.shape[1:]))
+        np.cumsum(v, axis=0, out=c[1:])
+        return c[self.cum_hi] - c[self.cum_lo]
 
     def _cum_groups(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per row: sum of a per-group quantity over the groups whose risk set contains the row."""
-        c = np.cumsum(v, axis=0)
-        base_idx = self.gstrat_start - 1
-        base = np.where((base_idx >= 0).reshape((-1,) + (1,) * (v.ndim - 1)),
-                        c[np.maximum(base_idx, 0)], 0.0)
-        c = c - base
-        valid = self.last_group >= 0
-        out = c[np.maximum(self.last_group, 0)]
-        return np.where(valid.reshape((-1,) + (1,) * (v.ndim - 1)), out, 0.0)
+        return self._cum_blocks(v)[self.block_of_row]
 
     def _entries(self, r: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
                                                          NDArray[np.float64], NDArray[np.float64]]:
         """Per death entry l (Efron sub-step): denominator, weighted mean of x; plus x*r."""
-        x, ev, g, frac = self.x, self.ev, self.group, self.frac
-        s0 = self._risk_sum(r)
-        d0 = np.bincount(g, weights=r[ev], minlength=self.n_groups)
-        den = s0[g] - frac * d0[g]
-        xr = x * r[:, None]
-        s1 = self._risk_sum(xr)
-        d1 = np.column_stack([np.bincount(g, weights=xr[ev, a], minlength=self.n_groups)
-                              for a in range(x.shape[1])])
-        mean = (s1[g] - frac[:, None] * d1[g]) / den[:, None]
-        return den, mean, xr, s0
+        p, g, frac = self.p, self.group, self.frac
+        xr = self.xa * r
+        s = self._risk_sum(xr).T
+        dsum = np.add.reduceat(xr[:, self.ev], self.gstart, axis=1).T
+        den = s[g, p] - frac * dsum[g, p]
+        mean = (s[g, :p] - frac[:, None] * dsum[g, :p]) / den[:, None]
+        return den, mean, xr[:p].T, s[:, p]
 
     def evaluate(self, beta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
         """Log partial likelihood, score vector and information matrix at ``beta``.
 
-        Information: sum_l [(S2 - f_l D2) / den_l - xbar_l xbar_l'], rewritten as a single weighted Gram
-        matrix X' diag(w) X - M'M with w_j = r_j (sum of 1/den_l over risk sets containing j, minus f_l/den_l
-        of j's own tied group if j died), so no per-time p x p sums are formed.
+        As R's coxfit6, per tied group g (d deaths, f_l = l/d for Efron, 0 for Breslow): den_l = S0 - f_l D0,
+        with a1 = sum_l 1/den_l, a2 = sum_l f_l/den_l, b_k = sum_l f_l^k/den_l^2 (k = 0, 1, 2):
+        loglik = sum eta_deaths - sum_l log den_l; score = sum x_deaths - sum_g (a1 S1 - a2 D1);
+        information = X' diag(w) X - sum_g (b0 S1S1' - b1 (S1D1' + D1S1') + b2 D1D1'), where
+        w_j = r_j (sum of a1 over the risk sets containing j, minus a2 of j's own group if j died).
+        No per-death vectors of length p and no per-time p x p sums are formed.
         """
-        x, ev, g, frac = self.x, self.ev, self.group, self.frac
-        eta = x @ beta
-        r = np.exp(eta)
-        den, mean, _xr, _s0 = self._entries(r)
-        loglik = float(eta[ev].sum() - np.log(den).sum())
-        score = x[ev].sum(axis=0) - mean.sum(axis=0)
-        h = 1.0 / den
-        hg = np.bincount(g, weights=h, minlength=self.n_groups)
-        w = r * self._cum_groups(hg)
-        if self.ties == "efron":
-            fg = np.bincount(g, weights=frac * h, minlength=self.n_groups)
-            w[ev] -= r[ev] * fg[g]
-        info = (x * w[:, None]).T @ x - mean.T @ mean
+        p = self.p
+        ba = np.append(beta, 0.0)
+        r = np.exp(ba @ self.xa)
+        xr = self.xa * r
+        pieces = np.add.reduceat(xr, self.cuts, axis=1)
+        del xr
+        dsum = pieces[:, self.cut_of_group]
+        blocks = np.add.reduceat(pieces, self.cut_of_block, axis=1)
+        rc = np.zeros((p + 1, self.n_blocks + 1))
+        rc[:, :-1] = np.cumsum(blocks[:, ::-1], axis=1)[:, ::-1]
+        s = rc[:, self.gblock] - rc[:, self.gsend]
+        s0, s1, d0, d1 = s[p], s[:p].T, dsum[p], dsum[:p].T
+        if self.tied:
+            f = self.frac
+            g = self.group
+            per = np.empty((6, f.shape[0]))
+            den = per[5]
+            np.multiply(f, d0[g], out=den)
+            np.subtract(s0[g], den, out=den)
+            h, fh, h2, fh_h, fh2 = per[:5]
+            np.divide(1.0, den, out=h)
+            np.multiply(f, h, out=fh)
+            np.multiply(h, h, out=h2)
+            np.multiply(fh, h, out=fh_h)
+            np.multiply(fh, fh, out=fh2)
+            np.log(den, out=den)
+            a1, a2, b0, b1, b2, logden = np.add.reduceat(per, self.gstart, axis=1)
+        else:  # Breslow, or Efron without ties: every death of a group has den = S0
+            dd = self.d
+            a1 = dd / s0
+            a2 = b1 = b2 = np.zeros_like(a1)
+            b0 = a1 / s0
+            logden = dd * np.log(s0)
+        loglik = float(beta @ self.xsum_ev - logden.sum())
+        score = self.xsum_ev - (s1 * a1[:, None] - d1 * a2[:, None]).sum(axis=0)
+        cum = self._cum_blocks(a1)
+        # per row: cum of a1 over its risk sets; deaths also lose a2 of their own group (Efron)
+        w = r * np.concatenate([cum, cum[self.gblock] - a2])[self.row_key]
+        gram = (self.xa * w) @ self.xa.T
+        info = gram[:p, :p] - (s1.T @ (s1 * b0[:, None]) - s1.T @ (d1 * b1[:, None])
+                               - d1.T @ (s1 * b1[:, None]) + d1.T @ (d1 * b2[:, None]))
         return loglik, score, (info + info.T) / 2
 
     def score_residuals(self, beta: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -453,9 +541,12 @@ def cox(
     if missing_cols:
         raise InvalidInputError("frame", ", ".join(missing_cols), "columns of the DataFrame",
                                 f"missing column(s): {', '.join(missing_cols)}")
-    keep = ~frame[used].isna().any(axis=1).to_numpy()
-    n_dropped = int((~keep).sum())
-    data = frame.loc[keep, used]
+    missing = np.zeros(len(frame), dtype=bool)
+    for col in used:
+        missing |= frame[col].isna().to_numpy()
+    n_dropped = int(missing.sum())
+    # no copy of the frame when nothing is missing (the usual case)
+    data = frame.loc[~missing, used] if n_dropped else frame
     if len(data) == 0:
         raise InvalidInputError("frame", "no complete rows", "at least one row without missing values")
     try:
@@ -494,7 +585,8 @@ def cox(
 
     n, p = x.shape
     # R's nocenter = c(-1, 0, 1): such columns are neither centred nor scaled.
-    zero_one = np.array([np.isin(x[:, j], (-1.0, 0.0, 1.0)).all() for j in range(p)])
+    zero_one = np.array([bool((np.abs(x[:, j]) <= 1.0).all()) and np.array_equal(x[:, j], np.trunc(x[:, j]))
+                         for j in range(p)])
     means = np.where(zero_one, 0.0, x.mean(axis=0))
     xc = x - means
     mad = np.abs(xc).mean(axis=0)
