@@ -45,6 +45,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from spinemet.analysis._dist import chi2_sf, norm_ppf, norm_two_sided_p
+from spinemet.analysis._validate import timefix as _timefix
 from spinemet.analysis.concordance import concordance
 from spinemet.errors import InvalidInputError
 
@@ -79,8 +80,10 @@ class CoxResult:
 
     ``summary`` is indexed by covariate (dummy) name with columns coef, se, hr, hr_lower, hr_upper, z, p
     (plus se_naive when ``robust``). ``loglik`` is (null, fitted) as ``fit$loglik``; ``concordance`` is
-    (C, se) as ``summary(fit)$concordance``.
-    """
+    (C, se) as ``summary(fit)$concordance``. ``infinite`` names the covariates whose coefficient may be
+    infinite (R's warning "Loglik converged before variable ...; coefficient may be infinite": the fit is
+    returned, with a RuntimeWarning, and flagged here; e.g. a category with no deaths).
+"""
 
     summary: pd.DataFrame
     coef: NDArray[np.float64]
@@ -101,6 +104,7 @@ class CoxResult:
     means: NDArray[np.float64]
     naive_var: NDArray[np.float64] | None = None
     robust_score_test: TestResult | None = None
+    infinite: tuple[str, ...] = ()
     _terms: tuple[_Term, ...] = field(default=(), repr=False)
     _conc_inputs: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
@@ -151,6 +155,7 @@ class CoxResult:
             "conf_level": self.conf_level,
             "robust": self.robust,
             "strata": self.strata,
+            "infinite": list(self.infinite),
         }
 
 
@@ -440,6 +445,7 @@ class _Engine:
 
 
 def _solve_info(info: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Solve a positive definite system (robust score test); raises when it is singular."""
     from scipy import linalg  # here, not at module level: keeps `import spinemet.analysis` light
 
     try:
@@ -447,19 +453,102 @@ def _solve_info(info: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[
     except linalg.LinAlgError as exc:
         raise InvalidInputError("covariates", "information matrix not positive definite",
                                 "covariates that are not collinear",
-                                "a covariate is a linear combination of others, or a coefficient is "
-                                "infinite (e.g. no deaths in one category)") from exc
+                                "a covariate is a linear combination of others") from exc
     return linalg.cho_solve(c, rhs)
 
 
-def _newton(engine: _Engine, p: int, max_iter: int) -> tuple[
+# R's toler.chol (coxph.control): a pivot below this fraction of the largest diagonal is singular
+_TOLER_CHOL = float(np.finfo(np.float64).eps) ** 0.75
+# R's toler.inf: a coefficient whose last Newton step is above this fraction of it may be infinite
+_TOLER_INF = math.sqrt(_EPS)
+
+
+def _cholesky2(mat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """R survival's ``cholesky2``: LDL' of a symmetric matrix, D on the diagonal, L below it.
+
+    A pivot that is not finite or below ``_TOLER_CHOL`` x the largest diagonal is set to 0 and its column
+    is skipped (the matrix is treated as singular there instead of failing). Returns (LDL', singular).
+    """
+    m = np.array(mat, dtype=np.float64)
+    n = m.shape[0]
+    top = float(np.max(np.diag(m), initial=0.0))
+    eps = _TOLER_CHOL if top <= 0 else top * _TOLER_CHOL
+    singular = np.zeros(n, dtype=bool)
+    for i in range(n):
+        pivot = m[i, i]
+        if not math.isfinite(pivot) or pivot < eps:
+            m[i, i] = 0.0
+            singular[i] = True
+            continue
+        col = m[i + 1:, i].copy()
+        temp = col / pivot
+        m[i + 1:, i] = temp
+        # m[k, j] -= temp_j * col_k for k >= j > i (lower triangle only)
+        m[i + 1:, i + 1:] -= np.tril(np.outer(col, temp))
+    return m, singular
+
+
+def _chsolve2(chol: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """R's ``chsolve2``: solve with the ``_cholesky2`` factor; components of singular pivots are 0."""
+    n = chol.shape[0]
+    y = np.array(rhs, dtype=np.float64)
+    for i in range(n):
+        y[i] -= y[:i] @ chol[i, :i]
+    for i in range(n - 1, -1, -1):
+        if chol[i, i] == 0:
+            y[i] = 0.0
+        else:
+            y[i] = y[i] / chol[i, i] - y[i + 1:] @ chol[i + 1:, i]
+    return y
+
+
+def _chinv2(chol: NDArray[np.float64]) -> NDArray[np.float64]:
+    """R's ``chinv2``: inverse from the ``_cholesky2`` factor; rows/columns of singular pivots are 0."""
+    m = chol.copy()
+    n = m.shape[0]
+    for i in range(n):
+        if m[i, i] > 0:
+            m[i, i] = 1.0 / m[i, i]
+            for j in range(i + 1, n):
+                m[j, i] = -m[j, i]
+                m[j, :i] += m[j, i] * m[i, :i]
+    for i in range(n):
+        if m[i, i] == 0:
+            m[:i, i] = 0.0
+            m[i, i:] = 0.0
+        else:
+            for j in range(i + 1, n):
+                temp = m[j, i] * m[j, j]
+                m[i, j] = temp
+                m[i, i:j] += temp * m[j, i:j]
+    upper = np.triu(m)
+    return upper + np.triu(m, 1).T
+
+
+def _newton(engine: _Engine, p: int, max_iter: int, names: Sequence[str]) -> tuple[
     NDArray[np.float64], float, float, NDArray[np.float64], NDArray[np.float64], float, int, bool
 ]:
     """R's coxfit6 iteration (survival 3.5). Returns beta, loglik0, loglik, score, information, sctest,
-    iterations (max_iter + 1 when it ran out, as R's ``fit$iter``) and whether it converged."""
+    iterations (max_iter + 1 when it ran out, as R's ``fit$iter``) and whether it converged.
+
+    Before iterating, a covariate whose information at beta = 0 is singular (R's ``cholesky2``
+    tolerance) is refused: it is a linear combination of the others among the patients at risk at the
+    death times, so its coefficient cannot be estimated (R returns NA for it). The one exception is an
+    information matrix that is entirely zero (no death has anyone with other covariate values at risk,
+    e.g. a lone death with nobody else at risk): as R, the coefficients stay 0 with SE 0. During the
+    iterations a singular information (a coefficient running to infinity) does not stop the fit: as
+    R's ``chsolve2`` the step of that coefficient is 0.
+    """
     beta = np.zeros(p)
     lk0, u, imat = engine.evaluate(beta)
-    step = _solve_info(imat, u)
+    chol, singular = _cholesky2(imat)
+    if singular.any() and np.any(np.diag(imat) > 0):
+        j = int(np.flatnonzero(singular)[0])
+        raise InvalidInputError(
+            "covariates", names[j], "covariates that are not collinear",
+            f"{names[j]} is a linear combination of the other covariates (or constant) among the patients "
+            "at risk at the death times, so its hazard ratio cannot be estimated; remove it")
+    step = _chsolve2(chol, u)
     sctest = float(u @ step)
     if max_iter == 0:
         return beta, lk0, lk0, u, imat, sctest, 0, False
@@ -469,8 +558,10 @@ def _newton(engine: _Engine, p: int, max_iter: int) -> tuple[
     for it in range(1, max_iter + 1):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             newlk, u, imat = engine.evaluate(newbeta)
-        finite = math.isfinite(newlk) and bool(np.isfinite(u).all()) and bool(np.isfinite(imat).all())
-        if finite and abs(1 - loglik1 / newlk) <= _EPS:
+            finite = math.isfinite(newlk) and bool(np.isfinite(u).all()) and bool(np.isfinite(imat).all())
+            # R: fabs(1 - loglik / newlk) <= eps; 0/0 (a likelihood of 1) is NaN and never converges
+            change = abs(1 - np.float64(loglik1) / np.float64(newlk))
+        if finite and change <= _EPS:
             return newbeta, lk0, newlk, u, imat, sctest, it, True
         if not finite or newlk < loglik1:
             # not converging: step back towards the last good beta, more each time (R's halving)
@@ -479,13 +570,21 @@ def _newton(engine: _Engine, p: int, max_iter: int) -> tuple[
         else:
             halving = 0
             loglik1 = newlk
-            step = _solve_info(imat, u)
+            step = _chsolve2(_cholesky2(imat)[0], u)
             beta = newbeta
             newbeta = newbeta + step
     # ran out of iterations: R returns the last good beta, with loglik and information recomputed there
     if max_iter > 1:
         loglik1, u, imat = engine.evaluate(beta)
     return beta, lk0, loglik1, u, imat, sctest, max_iter + 1, False
+
+
+def _wald(var: NDArray[np.float64], coef: NDArray[np.float64]) -> float:
+    """Wald statistic beta' V^-1 beta as R's ``coxph.wtest`` (b^2 / V for one coefficient, so 0 / 0 gives
+    NaN; otherwise ``cholesky2``/``chsolve2``)."""
+    if coef.shape[0] == 1:
+        return float(np.float64(coef[0]) ** 2 / np.float64(var[0, 0]))
+    return float(coef @ _chsolve2(_cholesky2(var)[0], coef))
 
 
 def _chisq(stat: float, df: int) -> TestResult:
@@ -503,6 +602,7 @@ def cox(
     conf_level: float = 0.95,
     robust: bool = False,
     max_iter: int = 20,
+    timefix: bool = True,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model, as R's ``coxph(Surv(duration, event) ~ covariates)``.
 
@@ -517,6 +617,8 @@ def cox(
         robust: sandwich (dfbeta) variance, as R's ``robust = TRUE``.
         max_iter: Newton-Raphson iterations allowed (R's ``coxph.control(iter.max = 20)``); when they run
             out, R's last good estimate is returned with ``converged = False`` and a warning.
+        timefix: merge follow-up times that differ only by rounding error, as R's
+            ``coxph.control(timefix = TRUE)`` (the default); ``False`` compares times exactly.
 
     Rows with a missing value in any used column are dropped (R's ``na.omit``); the count is
     ``n_dropped``.
@@ -564,6 +666,8 @@ def cox(
     if bad.any():
         raise InvalidInputError(event, float(e_raw[bad][0]), "0 (censored) or 1 (death)",
                                 "recode R-style 1/2 status as status - 1")
+    if timefix:
+        t = _timefix(t)
     e = e_raw.astype(bool)
     if not e.any():
         raise InvalidInputError(event, "no deaths", "at least one death (1)")
@@ -592,13 +696,27 @@ def cox(
     mad = np.abs(xc).mean(axis=0)
     scale = np.where(zero_one | (mad == 0), 1.0, 1.0 / np.where(mad == 0, 1.0, mad))
     engine = _Engine(xc * scale, t, e, s_codes, ties)
-    beta_s, lk0, lk1, _u, imat, sctest, iters, converged = _newton(engine, p, max_iter)
+    beta_s, lk0, lk1, u_s, imat, sctest, iters, converged = _newton(engine, p, max_iter, names)
     if not converged and max_iter > 0:
         warnings.warn(f"cox: ran out of iterations ({max_iter}) and did not converge (as R's coxph warns); "
                       "a coefficient may be infinite", RuntimeWarning, stacklevel=2)
-    var_s = _solve_info(imat, np.eye(p))
+    chol, singular = _cholesky2(imat)
+    var_s = _chinv2(chol)
     coef = beta_s * scale
     var = var_s * np.outer(scale, scale)
+    infinite: tuple[str, ...] = ()
+    if converged and max_iter > 1:
+        # R's coxph.fit: the step that is left, u' V, is not negligible next to the coefficient
+        with np.errstate(invalid="ignore", over="ignore"):
+            u = u_s / scale
+            infs = np.abs(u @ var)
+            flag = ~np.isfinite(u) | ((infs > _EPS) & (infs > _TOLER_INF * np.abs(coef)))
+        flag |= singular & np.any(np.diag(imat) > 0)
+        infinite = tuple(name for name, f in zip(names, flag, strict=True) if f)
+        if infinite:
+            warnings.warn(f"cox: the log likelihood converged before {', '.join(infinite)} did; the "
+                          "coefficient may be infinite (as R's coxph warns), e.g. no deaths in one category",
+                          RuntimeWarning, stacklevel=2)
     naive_var: NDArray[np.float64] | None = None
     robust_score: TestResult | None = None
     if robust:
@@ -611,23 +729,24 @@ def cox(
         robust_score = _chisq(float(u0 @ _solve_info(r0.T @ r0, u0)), p)
 
     se = np.sqrt(np.diag(var))
-    z = coef / se
     zq = norm_ppf(1 - (1 - conf_level) / 2)
-    table = pd.DataFrame(
-        {
-            "coef": coef,
-            "se": se,
-            "hr": np.exp(coef),
-            "hr_lower": np.exp(coef - zq * se),
-            "hr_upper": np.exp(coef + zq * se),
-            "z": z,
-            "p": norm_two_sided_p(z),
-        },
-        index=pd.Index(names, name="covariate"),
-    )
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        z = coef / se  # 0 / 0 = NaN when the information is zero (R prints NaN)
+        table = pd.DataFrame(
+            {
+                "coef": coef,
+                "se": se,
+                "hr": np.exp(coef),
+                "hr_lower": np.exp(coef - zq * se),
+                "hr_upper": np.exp(coef + zq * se),
+                "z": z,
+                "p": norm_two_sided_p(z),
+            },
+            index=pd.Index(names, name="covariate"),
+        )
+        wald = _wald(var, coef)
     if naive_var is not None:
         table.insert(2, "se_naive", np.sqrt(np.diag(naive_var)))
-    wald = float(coef @ _solve_info(var, coef))
     lp = (x - means) @ coef
     return CoxResult(
         summary=table,
@@ -649,6 +768,7 @@ def cox(
         means=means,
         naive_var=naive_var,
         robust_score_test=robust_score,
+        infinite=infinite,
         _terms=tuple(terms),
         _conc_inputs=(t, e.astype(np.float64), lp, s_codes if strata is not None else None),
     )

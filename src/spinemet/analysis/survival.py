@@ -5,8 +5,9 @@ the survfit object (one row per distinct time, event or censoring), ``survival_a
 ``summary(fit, times=, extend=TRUE)``, the median/quantiles equal ``quantile(fit, probs=)`` and ``rmst``
 equals ``print(fit, rmean=tau)``. ``ci_method="spss"`` gives SPSS ``KM``'s median CI instead
 (see :mod:`spinemet.analysis.median_ci`). Ties: events at a time are processed before censorings at that
-time (censored subjects are at risk at their own time), as in R and SPSS; times are compared exactly
-(R's ``timefix`` merging of times within ~1e-8 is not applied).
+time (censored subjects are at risk at their own time), as in R and SPSS. Times that differ only by
+floating-point rounding are one time (R's ``timefix``, ``survival::aeqSurv``, on by default as in R;
+``timefix=False`` compares times exactly).
 
 The core is vectorised, with no Python loop over observations: times on a decimal grid (whole days, months
 to 0.01; checked exactly) are counted with ``bincount`` on integer keys; other times with one sort of the
@@ -29,6 +30,7 @@ from spinemet.analysis._validate import (
     as_weights,
     check_conf_level,
     check_same_length,
+    timefix_clusters,
 )
 from spinemet.analysis.median_ci import r_quantile, spss_quantile
 from spinemet.errors import InvalidInputError
@@ -318,6 +320,7 @@ def kaplan_meier(
     ci_method: str = "log",
     conf_level: float = 0.95,
     weights: Any = None,
+    timefix: bool = True,
 ) -> KaplanMeierResult:
     """Kaplan-Meier estimate of the survival function (e.g. overall survival after spine surgery).
 
@@ -330,6 +333,8 @@ def kaplan_meier(
         conf_level: e.g. 0.95.
         weights: optional case weights (> 0); the Greenwood variance then uses weighted counts, as R
             ``survfit(..., weights=w, robust=FALSE)`` (R's default with weights is a robust variance).
+        timefix: merge times that differ only by rounding error, as R's ``survfit(timefix=TRUE)`` (the
+            default); ``False`` compares times exactly.
 
     Returns:
         :class:`KaplanMeierResult`.
@@ -352,6 +357,13 @@ def kaplan_meier(
         n_total = np.bincount(inv, weights=w, minlength=ut.size)
         n_event = np.bincount(inv, weights=e * w, minlength=ut.size)
         n_risk = np.cumsum(n_total[::-1])[::-1]
+    if timefix:  # on the distinct times only: O(distinct), no extra sort
+        first = timefix_clusters(ut)
+        if first is not None:
+            ut = ut[first]
+            n_total = np.add.reduceat(n_total, first)
+            n_event = np.add.reduceat(n_event, first)
+            n_risk = n_risk[first]
     n_censor = n_total - n_event
     surv = np.cumprod(1.0 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
