@@ -299,11 +299,16 @@ def _counts_sorted(
     new = np.empty(merged.size, dtype=bool)
     new[:1] = True
     np.not_equal(merged[1:], merged[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    ut = merged[starts]
-    n_total = np.diff(starts, append=merged.size).astype(np.float64)
     is_ev_sorted = (order < n_ev_pos).astype(np.float64)
-    n_event = np.add.reduceat(is_ev_sorted, starts) if starts.size else np.zeros(0)
+    if new.all():  # untied times (continuous data): one subject per time, no grouping pass
+        ut = merged
+        n_total = np.ones(merged.size)
+        n_event = is_ev_sorted
+    else:
+        starts = np.flatnonzero(new)
+        ut = merged[starts]
+        n_total = np.diff(starts, append=merged.size).astype(np.float64)
+        n_event = np.add.reduceat(is_ev_sorted, starts) if starts.size else np.zeros(0)
     if k1 > k0:  # time 0: count from the input (a SIMD sort may not keep -0.0 and 0.0 apart)
         zero_e = float(np.count_nonzero(t[is_event] == 0))
         ut = np.concatenate(([0.0], ut))
