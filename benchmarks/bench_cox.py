@@ -9,8 +9,11 @@ data; Efron's method matters). Every library fits the same data with Efron ties;
 the coefficients and standard errors agree (max abs difference) before printing speed ratios.
 
 Cox timings: spinemet ``cox()`` (coefficients, SEs, the three tests; the model's C-index is computed on
-first access, as lifelines does, so not included) vs lifelines ``CoxPHFitter().fit`` and
-statsmodels ``PHReg(ties="efron").fit``. C-index: spinemet ``concordance()`` (C, SE, counts) vs
+first access, as lifelines does, so not included) vs lifelines ``CoxPHFitter().fit``,
+statsmodels ``PHReg(ties="efron").fit`` and, where R is installed, R's
+``coxph(Surv(time, event) ~ x0 + ... + x4, ties = "efron")`` (survival 3.5; timed inside R on the same
+data, which it reads as raw doubles; its fit includes R's concordance, as every coxph call does).
+C-index: spinemet ``concordance()`` (C, SE, counts) vs R's ``concordance(reverse = TRUE)`` and
 ``lifelines.utils.concordance_index`` (C only). Peak memory: tracemalloc peak of the spinemet call,
 measured in a separate run (tracemalloc slows allocation-heavy code; numpy allocations are traced).
 Times are the best of 3 runs for n <= 10^5 and one run at 10^6. Wall-clock times depend on machine load:
@@ -28,6 +31,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import _rpeer
 import numpy as np
 import pandas as pd
 
@@ -84,6 +88,8 @@ def main() -> None:
         est = t0 * (n / n0) * np.log(n) / np.log(n0)
         return est <= args.budget
 
+    use_r = _rpeer.available()
+    print("R:", _rpeer.version() if use_r else "not installed (R columns not measured)", flush=True)
     rows = []
     for n in sizes:
         d = make_data(n)
@@ -114,6 +120,23 @@ def main() -> None:
             row[f"{name}_cox_s"] = t_peer
             row[f"{name}_max_dcoef"] = float(np.max(np.abs(coef - fit.coef)))
             row[f"{name}_max_dse"] = float(np.max(np.abs(se - fit.summary["se"].to_numpy())))
+        if use_r:
+            r = _rpeer.run(
+                """
+fit <- timed(function() coxph(Surv(time, event) ~ x0 + x1 + x2 + x3 + x4, data = d, ties = "efron"))
+cc <- timed(function() concordance(Surv(time, event) ~ x0, data = d, reverse = TRUE))
+result <- list(cox_s = fit$seconds, coef = unname(coef(fit$out)), se = unname(sqrt(diag(fit$out$var))),
+               cindex_s = cc$seconds, c = unname(cc$out$concordance))
+""",
+                {c: d[c].to_numpy(dtype=float) for c in [*COVS, "time", "event"]},
+                repeat=rep,
+            )
+            row["R_cox_s"] = r["cox_s"]
+            row["R_max_dcoef"] = float(np.max(np.abs(np.asarray(r["coef"]) - fit.coef)))
+            row["R_max_dse"] = float(np.max(np.abs(np.asarray(r["se"]) - fit.summary["se"].to_numpy())))
+            row["R_cindex_s"] = r["cindex_s"]
+        else:
+            row["R_cox_s"] = row["R_cindex_s"] = float("nan")
         # C-index of one marker (x0, a risk factor: higher = shorter survival)
         t_c, cres, _ = timed(lambda d=d: concordance(d["time"], d["event"], d["x0"], reverse=True),
                              repeat=rep)
@@ -121,6 +144,8 @@ def main() -> None:
                             memory=True)
         row["spinemet_cindex_s"] = t_c
         row["spinemet_cindex_peak_MiB"] = cpeak
+        if use_r:
+            row["R_cindex_abs_diff"] = abs(r["c"] - cres.c)
         if affordable("lifelines_c", n):
             t_lc, lc, _ = timed(lambda d=d: concordance_index(d["time"], -d["x0"], d["event"]), repeat=rep)
             last["lifelines_c"] = (n, t_lc)
@@ -135,11 +160,24 @@ def main() -> None:
     print("\nSpeed-up (peer time / spinemet time; > 1 = spinemet faster):")
     out = pd.DataFrame({
         "n": table["n"],
+        "cox vs R": table["R_cox_s"] / table["spinemet_cox_s"],
         "cox vs lifelines": table["lifelines_cox_s"] / table["spinemet_cox_s"],
         "cox vs statsmodels": table["statsmodels_cox_s"] / table["spinemet_cox_s"],
+        "C vs R": table["R_cindex_s"] / table["spinemet_cindex_s"],
         "C vs lifelines": table["lifelines_cindex_s"] / table["spinemet_cindex_s"],
     })
     print(out.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    last_row = table.iloc[-1]
+    print(f"\nIssue 10 row - Cox, 5 covariates, Efron, n = {int(last_row['n']):,} (goal < 0.6 s, >= 40x "
+          "lifelines, >= 6x R):")
+    ours = last_row["spinemet_cox_s"]
+    print(f"  spinemet {ours:.2f} s | R coxph {last_row['R_cox_s']:.2f} s ({last_row['R_cox_s'] / ours:.1f}x)"
+          f" | lifelines {last_row['lifelines_cox_s']:.1f} s ({last_row['lifelines_cox_s'] / ours:.1f}x)"
+          f" | statsmodels {last_row['statsmodels_cox_s']:.1f} s "
+          f"({last_row['statsmodels_cox_s'] / ours:.1f}x)")
+    print("  max |coef - peer|: " + ", ".join(
+        f"{peer} {last_row.get(f'{peer}_max_dcoef', float('nan')):.1e}"
+        for peer in ("R", "lifelines", "statsmodels")))
 
 
 def _fmt_row(row: dict[str, Any]) -> str:
