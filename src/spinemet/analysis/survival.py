@@ -269,10 +269,25 @@ def _keys_at_scale(t: np.ndarray, scale: float) -> np.ndarray | None:
 def _counts_binned(
     keys: np.ndarray, scale: float, offset: float, e: np.ndarray, w: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """As :func:`_counts_sorted` for grid times: ``bincount`` over integer keys, O(n + grid)."""
+    """As :func:`_counts_sorted` for grid times: ``bincount`` over integer keys, O(n + grid).
+
+    Unweighted: ONE ``bincount`` over key * 2 + event gives censorings and events per time together."""
+    if w is None:
+        cell = keys * 2
+        np.add(cell, e > 0, out=cell, casting="unsafe")
+        pairs = np.bincount(cell)
+        if pairs.size % 2:  # the last time has censorings only
+            pairs = np.append(pairs, 0)
+        pairs = pairs.reshape(-1, 2)
+        total = pairs.sum(axis=1)
+        present = np.flatnonzero(total)
+        ut = (present + offset) / scale
+        n_total = total[present].astype(np.float64)
+        n_risk = np.cumsum(n_total[::-1])[::-1]
+        return ut, n_total, pairs[present, 1].astype(np.float64), n_risk
     total = np.bincount(keys, weights=w)
-    events = np.bincount(keys, weights=e if w is None else e * w, minlength=total.size)
-    present = np.flatnonzero(np.bincount(keys) if w is not None else total)
+    events = np.bincount(keys, weights=e * w, minlength=total.size)
+    present = np.flatnonzero(np.bincount(keys))
     ut = (present + offset) / scale  # == the original times, exactly (checked in _discrete_keys)
     n_total = total[present].astype(np.float64)
     n_risk = np.cumsum(n_total[::-1])[::-1]
