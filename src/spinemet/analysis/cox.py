@@ -21,8 +21,12 @@ floating-point noise rather than to a convergence tolerance):
 * Concordance: Harrell's C of the linear predictor (higher risk = shorter survival, within strata), as
   ``summary(coxph)$concordance``; see :mod:`spinemet.analysis.concordance`.
 
-Risk sets are sums over the time-sorted data computed with reverse cumulative sums; Efron's correction is
-applied per death with grouped (vectorised) arithmetic, so the cost per iteration is O(n p^2) in numpy.
+Risk sets are sums over the time-sorted data computed with reverse cumulative sums; as in coxfit6, Efron's
+per-death terms are reduced to per-tied-group sums, so the cost per iteration is a few O(n p) numpy passes
+and one n x p^2 BLAS product (see :meth:`_Engine.evaluate`). R's ``timefix`` merges times that differ only
+by rounding error (``timefix=False`` to compare exactly). Collinear covariates are refused before the
+iterations; a coefficient running to infinity is returned with a warning and named in ``infinite`` (R's
+behaviour); a lone death with nobody else at risk gives 0 with SE 0, as R.
 
 Categorical covariates: numeric (and boolean) columns enter as they are. pandas ``category`` columns and
 text (object/string) columns are treatment coded with the first level as reference: the category order
