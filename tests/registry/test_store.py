@@ -274,3 +274,32 @@ def test_count_patients(engine) -> None:
         assert count_patients(conn) == 0
         store_frame(conn, make_cohort(4), CTX)
         assert count_patients(conn) == 4
+
+
+def test_store_in_batches_equals_one_batch_and_names_frame_rows(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Values are converted a batch at a time (bounded memory); rows in messages stay frame rows and a
+    repeated id is found across batches."""
+    monkeypatch.setattr(store_module, "BATCH", 7)
+    monkeypatch.setattr(store_module, "CHUNK", 3)
+    frame = make_cohort(20)
+    bad = frame.copy()
+    bad["kps"] = bad["kps"].astype("float64")
+    bad.loc[15, "kps"] = 75.5
+    with pytest.raises(RegistryError, match=r"^kps: invalid value in frame row 15;"), engine.begin() as conn:
+        store_frame(conn, bad, CTX)
+    twice = frame.copy()
+    twice.loc[12, "patient_id"] = twice.loc[2, "patient_id"]
+    with (
+        pytest.raises(RegistryError, match=r"the same id occurs twice \(frame row 12\)"),
+        engine.begin() as conn,
+    ):
+        store_frame(conn, twice, CTX)
+    calls: list[int] = []
+    with engine.begin() as conn:
+        result = store_frame(conn, frame, CTX, progress=lambda done, total: calls.append(done))
+    assert result.inserted == 20 and calls == [3, 6, 7, 10, 13, 14, 17, 20]
+    pd.testing.assert_frame_equal(
+        _stored(engine), frame.reset_index(drop=True)[list(_stored(engine).columns)]
+    )

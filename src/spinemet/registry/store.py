@@ -32,6 +32,8 @@ SITE_COLUMN = "site"
 #: Patients per chunk (one lookup of existing ids, one bulk insert, one audit batch); also bounds the
 #: size of IN (...) lists.
 CHUNK = 2000
+#: Patients converted to Python values at a time (a million patients are never all Python objects).
+BATCH = 50_000
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -142,7 +144,7 @@ class _Columns:
     fields: list[_FieldData]
 
 
-def _frame_columns(frame: pd.DataFrame) -> _Columns:
+def _check_columns(frame: pd.DataFrame) -> None:
     if ID_COLUMN not in frame.columns:
         raise RegistryError(f"{ID_COLUMN}: column missing; allowed: a frame with a {ID_COLUMN} column")
     unknown = [str(c) for c in frame.columns if c not in (ID_COLUMN, SITE_COLUMN) and c not in FIELD_BY_NAME]
@@ -153,17 +155,24 @@ def _frame_columns(frame: pd.DataFrame) -> _Columns:
         )
     if frame.columns.duplicated().any():
         raise RegistryError("columns: got a column twice; allowed: each cohort column once")
+
+
+def _frame_columns(frame: pd.DataFrame, offset: int = 0, seen: set[str] | None = None) -> _Columns:
+    """The rows of ``frame`` (frame rows ``offset`` ... in messages) converted to stored values; ``seen``
+    collects the ids across batches (a repeated id is refused)."""
     ids: list[str] = []
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     id_series = frame[ID_COLUMN]
     if (
         pd.api.types.infer_dtype(id_series, skipna=False) == "string"
         and not (id_series == "").any()
         and id_series.is_unique
+        and (not seen or seen.isdisjoint(id_series.tolist()))
     ):  # the usual case, checked in C
         ids = id_series.tolist()
+        seen.update(ids)
     cells = [] if ids else id_series.tolist()
-    for position, cell in enumerate(cells):
+    for position, cell in enumerate(cells, start=offset):
         if cell is None or (not isinstance(cell, str) and pd.isna(cell)) or cell == "":
             raise RegistryError(f"{ID_COLUMN}: got a missing value in frame row {position}; allowed: text")
         pid = cell if isinstance(cell, str) else format_value(cell)
@@ -186,7 +195,7 @@ def _frame_columns(frame: pd.DataFrame) -> _Columns:
         if column in (ID_COLUMN, SITE_COLUMN):
             continue
         field = FIELD_BY_NAME[str(column)]
-        values, tokens = column_cells(frame[column], field)
+        values, tokens = column_cells(frame[column], field, offset)
         fields.append(_FieldData(field, values, tokens, frame[column]))
     return _Columns(ids, sites, fields)
 
@@ -222,56 +231,72 @@ def store_frame(
         RegistryError: a missing or repeated id, a column that is not a cohort field, or a value that does
             not fit its field's type (naming the field and frame row; the value is not echoed).
     """
-    cols = _frame_columns(frame)
+    _check_columns(frame)
     has_site = SITE_COLUMN in frame.columns
-    site_ids = ensure_sites(conn, (s for s in cols.sites if s)) if has_site else {}
-    site_codes: dict[int, str] = (
-        {sid: code for sid, code in conn.execute(select(Site.id, Site.code))} if has_site else {}
-    )
+    site_ids: dict[str, int] = {}
+    site_codes: dict[int, str] = {}
+    if has_site:
+        codes = frame[SITE_COLUMN]
+        site_ids = ensure_sites(conn, (str(c) for c in codes[codes.notna() & (codes != "")].unique()))
+        site_codes = {sid: code for sid, code in conn.execute(select(Site.id, Site.code))}
     patient = Patient.__table__
-    db_columns = [name for fd in cols.fields for name in fd.db_columns()]
-    insert_columns = ("patient_id", "site_id", "created_at", "updated_at", "version", *db_columns)
     result = StoreResult()
-    total = len(cols.ids)
+    total = len(frame)
     # A first import into an empty registry has nothing to compare with: skip the per-chunk lookups.
     registry_empty = conn.execute(select(patient.c.id).limit(1)).first() is None
-    for start in range(0, total, CHUNK):
-        positions = range(start, min(start + CHUNK, total))
-        ids = cols.ids[positions.start : positions.stop]
-        existing = (
-            {}
-            if registry_empty
-            else {
-                row[1]: row
-                for row in conn.execute(
-                    select(
-                        patient.c.id,
-                        patient.c.patient_id,
-                        patient.c.site_id,
-                        *(patient.c[c] for c in db_columns),
-                    ).where(patient.c.patient_id.in_(ids))
-                )
-            }
-        )
-        changes: list[Change] = []
-        new_positions = [i for i in positions if cols.ids[i] not in existing]
-        if new_positions:
-            _insert_new(conn, cols, new_positions, site_ids, ctx, insert_columns)
-            records = _record_jsons(positions, cols)
-            changes.extend(
-                Change("insert", "patient", cols.ids[i], None, None, records[i - positions.start])
-                for i in new_positions
+    seen: set[str] = set()
+    for batch in range(0, max(total, 1), BATCH):
+        # Python values for one batch at a time: memory stays bounded by the frame plus one batch.
+        cols = _frame_columns(frame.iloc[batch : batch + BATCH], batch, seen)
+        db_columns = [name for fd in cols.fields for name in fd.db_columns()]
+        insert_columns = ("patient_id", "site_id", "created_at", "updated_at", "version", *db_columns)
+        n = len(cols.ids)
+        for start in range(0, n, CHUNK):
+            positions = range(start, min(start + CHUNK, n))
+            ids = cols.ids[positions.start : positions.stop]
+            existing = (
+                {}
+                if registry_empty
+                else {
+                    row[1]: row
+                    for row in conn.execute(
+                        select(
+                            patient.c.id,
+                            patient.c.patient_id,
+                            patient.c.site_id,
+                            *(patient.c[c] for c in db_columns),
+                        ).where(patient.c.patient_id.in_(ids))
+                    )
+                }
             )
-            result.inserted += len(new_positions)
-        if existing:
-            changes.extend(
-                _update_existing(
-                    conn, cols, positions, existing, site_ids, site_codes, has_site, db_columns, ctx, result
+            changes: list[Change] = []
+            new_positions = [i for i in positions if cols.ids[i] not in existing]
+            if new_positions:
+                _insert_new(conn, cols, new_positions, site_ids, ctx, insert_columns)
+                records = _record_jsons(positions, cols)
+                changes.extend(
+                    Change("insert", "patient", cols.ids[i], None, None, records[i - positions.start])
+                    for i in new_positions
                 )
-            )
-        result.audit_rows += write_audit(conn, ctx, changes)
-        if progress is not None:
-            progress(positions.stop, total)
+                result.inserted += len(new_positions)
+            if existing:
+                changes.extend(
+                    _update_existing(
+                        conn,
+                        cols,
+                        positions,
+                        existing,
+                        site_ids,
+                        site_codes,
+                        has_site,
+                        db_columns,
+                        ctx,
+                        result,
+                    )
+                )
+            result.audit_rows += write_audit(conn, ctx, changes)
+            if progress is not None:
+                progress(batch + positions.stop, total)
     return result
 
 

@@ -59,8 +59,11 @@ def _bad(field: Field, position: int, allowed: str) -> RegistryError:
     return RegistryError(f"{field.name}: invalid value in frame row {position}; allowed: {allowed}")
 
 
-def column_cells(series: pd.Series, field: Field) -> tuple[list[Cell], list[str | None] | None]:
-    """The stored values of one frame column, and its special tokens (``None`` when it has none).
+def column_cells(
+    series: pd.Series, field: Field, offset: int = 0
+) -> tuple[list[Cell], list[str | None] | None]:
+    """The stored values of one frame column, and its special tokens (``None`` when it has none);
+    ``offset`` is the frame row of the first cell (for messages).
 
     Raises:
         RegistryError: a cell that does not fit the field's type (naming the field and frame row).
@@ -69,12 +72,12 @@ def column_cells(series: pd.Series, field: Field) -> tuple[list[Cell], list[str 
         array = series.to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(array) | np.isnan(array)
         if not finite.all():
-            raise _bad(field, int(np.argmin(finite)), "a finite number")
+            raise _bad(field, offset + int(np.argmin(finite)), "a finite number")
         missing = np.isnan(array)
         if field.kind == "int":
             whole = missing | (array == np.round(array))
             if not whole.all():
-                raise _bad(field, int(np.argmin(whole)), "a whole number")
+                raise _bad(field, offset + int(np.argmin(whole)), "a whole number")
             out = np.where(missing, 0, array).astype(np.int64).astype(object)
         else:
             out = array.astype(object)
@@ -97,7 +100,7 @@ def column_cells(series: pd.Series, field: Field) -> tuple[list[Cell], list[str 
             tokens[position] = cell
             values.append(None)
             continue
-        values.append(_cell(cell, field, position))
+        values.append(_cell(cell, field, offset + position))
     return values, tokens
 
 
