@@ -68,7 +68,7 @@ def cox_data(fit: CoxResult, frame: pd.DataFrame, duration: str, event: str) -> 
 
 
 def death_groups(d: CoxData) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
-    """Per (stratum, death time), in (stratum, time) order: (indices of the deaths, indices of the risk set)."""
+    """Per (stratum, death time), in (stratum, time) order: (the deaths, the risk set) as indices."""
     out = []
     keys = sorted({(int(s), float(t)) for s, t, e in zip(d.stratum, d.time, d.event, strict=True) if e},
                   key=lambda k: (k[0], k[1]))
