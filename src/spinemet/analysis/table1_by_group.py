@@ -69,7 +69,7 @@ class ByGroupRow:
 class Table1ByGroup:
     """The table: ``rows`` in order, the group labels with their n, and the tests used (footnotes)."""
 
-    by: str
+    by: str | None
     groups: tuple[str, ...]
     n_overall: int
     n_by_group: dict[str, int]
@@ -311,7 +311,7 @@ def _is_continuous(s: pd.Series) -> bool:
 def table1_by_group(
     frame: pd.DataFrame,
     variables: Sequence[str],
-    by: str,
+    by: str | None,
     *,
     labels: Mapping[str, str] | None = None,
     levels: Mapping[str, Sequence[Any]] | None = None,
@@ -327,7 +327,7 @@ def table1_by_group(
 
     Args:
         variables: columns in the order of the table.
-        by: the grouping column (at least two groups with patients).
+        by: the grouping column (at least two groups with patients); ``None`` for the whole cohort only.
         labels: display label per variable (default the column name).
         levels: category order per categorical variable (default sorted values); unknown values are
             reported as an error naming the variable.
@@ -340,23 +340,27 @@ def table1_by_group(
     """
     if not isinstance(frame, pd.DataFrame):
         raise InvalidInputError("frame", type(frame).__name__, "a pandas DataFrame")
-    missing_cols = [c for c in [by, *variables] if c not in frame.columns]
+    missing_cols = [c for c in [*([by] if by is not None else []), *variables] if c not in frame.columns]
     if missing_cols:
         raise InvalidInputError("variables", ", ".join(missing_cols), "columns of the cohort")
-    if by in variables:
+    if by is not None and by in variables:
         raise InvalidInputError("variables", by, "variables other than the grouping variable")
     labels = dict(labels or {})
     levels = dict(levels or {})
-    known = frame[by].dropna()
-    groups = list(group_order) if group_order is not None else sorted(known.unique(), key=_order_key)
-    unknown_groups = set(known.unique()) - set(groups)
-    if unknown_groups:
-        raise InvalidInputError(by, str(sorted(map(str, unknown_groups))[0]), ", ".join(map(str, groups)))
-    if len(groups) < 2:
-        raise InvalidInputError(by, f"{len(groups)} group", "a grouping variable with at least two groups")
+    if by is None:  # the whole cohort only: no group columns, no P values
+        groups: list[Any] = []
+        data = frame
+    else:
+        known = frame[by].dropna()
+        groups = list(group_order) if group_order is not None else sorted(known.unique(), key=_order_key)
+        unknown_groups = set(known.unique()) - set(groups)
+        if unknown_groups:
+            raise InvalidInputError(by, str(sorted(map(str, unknown_groups))[0]), ", ".join(map(str, groups)))
+        if len(groups) < 2:
+            raise InvalidInputError(by, f"{len(groups)} group", "a grouping column with at least two groups")
+        data = frame.loc[frame[by].notna()]
     if smd and len(groups) != 2:
         raise InvalidInputError("smd", f"{len(groups)} groups", "exactly two groups for the SMD")
-    data = frame.loc[frame[by].notna()]
     masks = [(data[by] == g).to_numpy() for g in groups]
     gnames = [_label(g) for g in groups]
     rows: list[ByGroupRow] = []
@@ -386,17 +390,18 @@ def table1_by_group(
             if extra:
                 raise InvalidInputError(var, str(sorted(map(str, extra))[0]), ", ".join(map(str, order)))
             tab = np.array([[int(((vals == lev).to_numpy() & m).sum()) for m in masks] for lev in order],
-                           dtype=np.int64)
+                           dtype=np.int64).reshape(len(order), len(masks))
+            overall = np.array([int((vals == lev).sum()) for lev in order], dtype=np.int64)
             p, test = _categorical_p(tab)
             d = _smd_categorical(tab[tab.sum(axis=1) > 0]) if smd and tab.sum() > 0 else None
             rows.append(ByGroupRow(var, label, "", "", {g: "" for g in gnames}, p, test, d))
-            den_all = int(tab.sum())
+            den_all = int(overall.sum())
             dens = tab.sum(axis=0)
-            for lev, counts in zip(order, tab, strict=True):
+            for lev, n_all, counts in zip(order, overall, tab, strict=True):
                 def cell(c: int, den: int) -> str:
                     pct = format_percent(c, den, decimals=percent_decimals, percent_style=percent_style)
                     return f"{c} ({pct}%)" if den else "0"
-                rows.append(ByGroupRow(var, _label(lev), _label(lev), cell(int(counts.sum()), den_all),
+                rows.append(ByGroupRow(var, _label(lev), _label(lev), cell(int(n_all), den_all),
                                        {g: cell(int(c), int(dn)) for g, c, dn in zip(gnames, counts, dens,
                                                                                      strict=True)}))
         if miss.any():
@@ -406,5 +411,5 @@ def table1_by_group(
             used.append(test)
     return Table1ByGroup(by=by, groups=tuple(gnames), n_overall=len(data),
                          n_by_group={g: int(m.sum()) for g, m in zip(gnames, masks, strict=True)},
-                         n_group_missing=int(frame[by].isna().sum()), rows=tuple(rows),
+                         n_group_missing=0 if by is None else int(frame[by].isna().sum()), rows=tuple(rows),
                          tests_used=tuple(used))

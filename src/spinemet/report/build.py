@@ -21,7 +21,10 @@ from spinemet.report.formatting import check_style, format_ci, number, p_text
 from spinemet.report.survival import SurvivalSplit, check_by, survival_split
 from spinemet.report.tables import ReportTable, TableContext, build_tables
 
-__all__ = ["CI_METHOD_NAMES", "Finding", "Report", "build_report"]
+__all__ = ["CI_METHOD_NAMES", "DEFAULT_TITLE", "Finding", "Report", "build_report"]
+
+#: The report's title when neither --title nor a study file gives one (the paper's report).
+DEFAULT_TITLE = "Study report: palliative spinal stabilization for metastatic spinal tumours"
 
 Progress = Callable[[str], None]
 
@@ -203,6 +206,32 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _dates_sentence(meta: dict[str, Any]) -> str:
+    if not meta.get("survival_from_dates"):
+        return ""
+    return ("Survival times were computed from the dates of surgery and of death or last contact "
+            "(months = days / 30.4375).")
+
+
+def _study_sentences(meta: dict[str, Any]) -> list[str]:
+    study = meta.get("study") or {}
+    out = []
+    if study.get("table1_by"):
+        out.append("Baseline characteristics were compared between groups with the Wilcoxon rank-sum or "
+                   "Kruskal–Wallis test (Welch's t-test or one-way ANOVA for means) for continuous "
+                   "variables and the chi-square test, or Fisher's exact test when an expected count was "
+                   "below 5, for categorical variables.")
+    if study.get("survival_times"):
+        out.append("Survival at fixed times is given with its 95% confidence interval, and the median "
+                   "follow-up was estimated with the reverse Kaplan–Meier method.")
+    if study.get("cox_covariates"):
+        out.append("Hazard ratios were estimated with a multivariable Cox proportional hazards model "
+                   f"({study.get('cox_ties', 'efron').capitalize()} method for ties); the "
+                   "proportional-hazards assumption was checked with scaled Schoenfeld residuals "
+                   "(Grambsch–Therneau test, Kaplan–Meier time transform).")
+    return out
+
+
 def methods_paragraph(results: Any, meta: dict[str, Any], style: str) -> str:
     """A methods paragraph a surgeon can paste into a paper: software, tests, CI method, missing data."""
     v = meta["versions"]
@@ -240,6 +269,8 @@ def methods_paragraph(results: Any, meta: dict[str, Any], style: str) -> str:
         "for overall survival was assessed with Harrell's C-index (infinitesimal-jackknife standard error) "
         "and the time-dependent area under the ROC curve at 6 and 12 months (inverse probability of "
         "censoring weighting).",
+        _dates_sentence(meta),
+        *_study_sentences(meta),
         "Missing values were not imputed: each analysis used the patients with the values it requires, and "
         "the numbers of missing values are reported with each table.",
         "All tests were two-sided; P < 0.05 was considered significant.",
@@ -259,6 +290,8 @@ def build_report(
     style: str = "paper",
     percent_style: str = "round",
     progress: Progress | None = None,
+    title: str | None = None,
+    study: Any = None,
 ) -> Report:
     """Run the study's analyses on a cohort frame and assemble the report (nothing is written).
 
@@ -272,6 +305,9 @@ def build_report(
         style: continuous-variable style, ``paper`` (mean (range)), ``sd`` or ``iqr``.
         percent_style: ``round`` or ``truncate`` (the paper truncates).
         progress: called with a short label before each step (for a progress bar).
+        title: the report's title (default: the study file's, else the paper's report title).
+        study: a :class:`spinemet.report.study_file.StudyConfig` adding its tables (Table 1 by group, Cox,
+            survival at times, outcomes, subgroups); ``None`` keeps the paper's report as it is.
     """
     from spinemet.analysis.study import analyse_study
     from spinemet.cohort import add_score_columns
@@ -282,8 +318,15 @@ def build_report(
     check_style(style)
     if percent_style not in ("round", "truncate"):
         raise InvalidInputError("--percent", percent_style, "round, truncate")
+    if study is not None:
+        style = study.style or style
+        percent_style = study.percent_style or percent_style
     step("computing scores")
     scored = add_score_columns(frame)
+    if study is not None:
+        from spinemet.report.study_file import check_columns
+
+        check_columns(study, scored.columns)
     check_by(scored, by)
     step("analysing the cohort")
     results = analyse_study(scored, median_ci=median_ci, add_scores=False)
@@ -306,12 +349,26 @@ def build_report(
         "percent_style": percent_style,
         "by": by,
         "n": int(results.n),
+        "title": title or (study.title if study is not None else None) or DEFAULT_TITLE,
+        "authors": list(study.authors) if study is not None else [],
+        "survival_from_dates": bool({"death_date", "last_contact_date"} & set(frame.columns)),
+        "study": None if study is None else {
+            "source": study.source, "table1_by": study.table1_by,
+            "survival_times": list(study.survival_times),
+            "cox_covariates": list(study.cox_covariates), "cox_ties": study.cox_ties,
+        },
     }
     findings = find_contradictions(scored, results)
     caveats = score_caveats(results)
     ctx = TableContext(results, overall, by_band, by_split, style, percent_style)
     step("tables")
     tables = build_tables(ctx, caveats)
+    if study is not None:
+        from spinemet.report.study_tables import study_tables
+
+        step("study file tables")
+        tables += study_tables(scored, study, ctx, first_number=12, ci_method=median_ci,
+                               ci_name=CI_METHOD_NAMES[median_ci])
     return Report(
         results=results,
         overall=overall,

@@ -417,6 +417,15 @@ def _s_at(group: Any, months: float) -> str:
     )
 
 
+#: The median-CI method in words, named wherever a median is printed.
+_MEDIAN_CI_WORDS = {
+    "log": "Brookmeyer\u2013Crowley interval on the log scale (R survfit default)",
+    "plain": "Brookmeyer\u2013Crowley interval, untransformed (linear) Greenwood",
+    "log-log": "Brookmeyer\u2013Crowley interval on the log\u2013log scale",
+    "spss": "median \u00b1 1.96 SE, as SPSS Kaplan\u2013Meier prints it",
+}
+
+
 def survival_table(ctx: TableContext, split: Any, key: str, number_: str, title: str) -> ReportTable:
     """Kaplan-Meier summary per group: n, deaths, censored, median (95% CI), S(6) and S(12) in %."""
     columns = (
@@ -454,7 +463,13 @@ def survival_table(ctx: TableContext, split: Any, key: str, number_: str, title:
         notes.append(f"{split.n_missing_time} patient(s) without survival time or status are not included.")
     if split.n_missing_group:
         notes.append(f"{split.n_missing_group} patient(s) with a missing {split.variable} are not included.")
-    notes.append("\u201cnot reached\u201d: the survival curve does not fall to 50% (median not estimable).")
+    if any(is_missing(g.km.median) for g in split.groups):
+        notes.append("\u201cnot reached\u201d: the survival curve does not fall to 50% (median not estimable).")
+    if any(is_missing(lim) for g in split.groups for lim in g.km.median_ci):
+        notes.append("NA: the confidence limit of the median is not estimable.")
+    ci_method = split.groups[0].km.ci_method if split.groups else None
+    if ci_method is not None:
+        notes.append(f"95% CI of the median: {_MEDIAN_CI_WORDS[ci_method]}.")
     if any(g.km.median_ci[0] < 0 for g in split.groups):
         notes.append(
             "The SPSS interval (median \u00b1 1.96\u00b7SE) is symmetric and can fall below 0 months; it "
