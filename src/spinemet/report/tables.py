@@ -464,7 +464,8 @@ def survival_table(ctx: TableContext, split: Any, key: str, number_: str, title:
     if split.n_missing_group:
         notes.append(f"{split.n_missing_group} patient(s) with a missing {split.variable} are not included.")
     if any(is_missing(g.km.median) for g in split.groups):
-        notes.append("\u201cnot reached\u201d: the survival curve does not fall to 50% (median not estimable).")
+        notes.append("\u201cnot reached\u201d: the survival curve does not fall to 50% (median not "
+                     "estimable).")
     if any(is_missing(lim) for g in split.groups for lim in g.km.median_ci):
         notes.append("NA: the confidence limit of the median is not estimable.")
     ci_method = split.groups[0].km.ci_method if split.groups else None
