@@ -157,6 +157,7 @@ def _build_and_write(
     show_progress: bool,
     title: str | None = None,
     study: Any = None,
+    paper: str = "a4",
 ) -> list[Path]:
     from spinemet.errors import InvalidInputError
     from spinemet.report.build import build_report
@@ -176,6 +177,7 @@ def _build_and_write(
                 progress=step,
                 title=title,
                 study=study,
+                paper=paper,
             )
         except InvalidInputError as exc:
             _err(f"error: {exc}; no report written.")
@@ -266,6 +268,7 @@ def report_command(
     keep_extra: Annotated[
         bool, typer.Option("--keep-extra", help="Keep columns that are not in the cohort format.")
     ] = False,
+    paper: Annotated[str, typer.Option("--paper", help="Word page size: a4 or letter.")] = "a4",
 ) -> None:
     """Write the study report (tables 1-5, survival, Barthel/VAS, prognostic accuracy, MISt vs conventional,
     methods paragraph). Nothing is written when the input is invalid."""
@@ -275,6 +278,7 @@ def report_command(
         ("--median-ci", median_ci, MEDIAN_CI),
         ("--style", style, STYLES),
         ("--percent", percent, ("round", "truncate")),
+        ("--paper", paper, ("a4", "letter")),
     ):
         if value not in allowed:
             _err(f"error: {name}: got {value!r}; allowed: {', '.join(allowed)}")
@@ -301,7 +305,7 @@ def report_command(
         _err(f"no output option given: writing the HTML report to {paths.html}")
     written = _build_and_write(
         source, paths, median_ci=median_ci, by=by, style=style, percent=percent, show_progress=not quiet,
-        title=title, study=study,
+        title=title, study=study, paper=paper,
     )
     _report_written(written)
 

@@ -41,6 +41,15 @@ CI_METHOD_NAMES: dict[str, str] = {
 }
 
 
+#: The median-CI method in a few words, for figure annotations and sentences.
+MEDIAN_CI_SHORT: dict[str, str] = {
+    "log": "Brookmeyer\u2013Crowley, log scale",
+    "plain": "Brookmeyer\u2013Crowley, linear scale",
+    "log-log": "Brookmeyer\u2013Crowley, log\u2013log scale",
+    "spss": "SPSS method",
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     """Where the data contradict a rule of the study, shown beside the relevant table.
@@ -184,7 +193,7 @@ def score_caveats(results: Any) -> dict[str, str]:
     if "bauer_modified" in results.prognostic and results.prognostic["bauer_modified"].n_missing:
         caveats["bauer_modified"] = (
             'not computable when the primary tumour is unknown ("not lung" cannot '
-            "be decided, scores.md \u00a79)"
+            "be decided)"
         )
     return caveats
 
@@ -292,6 +301,7 @@ def build_report(
     progress: Progress | None = None,
     title: str | None = None,
     study: Any = None,
+    paper: str = "a4",
 ) -> Report:
     """Run the study's analyses on a cohort frame and assemble the report (nothing is written).
 
@@ -308,6 +318,7 @@ def build_report(
         title: the report's title (default: the study file's, else the paper's report title).
         study: a :class:`spinemet.report.study_file.StudyConfig` adding its tables (Table 1 by group, Cox,
             survival at times, outcomes, subgroups); ``None`` keeps the paper's report as it is.
+        paper: page size of the Word file, ``a4`` (default) or ``letter``.
     """
     from spinemet.analysis.study import analyse_study
     from spinemet.cohort import add_score_columns
@@ -318,6 +329,8 @@ def build_report(
     check_style(style)
     if percent_style not in ("round", "truncate"):
         raise InvalidInputError("--percent", percent_style, "round, truncate")
+    if paper not in ("a4", "letter"):
+        raise InvalidInputError("--paper", paper, "a4, letter")
     if study is not None:
         style = study.style or style
         percent_style = study.percent_style or percent_style
@@ -351,6 +364,7 @@ def build_report(
         "n": int(results.n),
         "title": title or (study.title if study is not None else None) or DEFAULT_TITLE,
         "authors": list(study.authors) if study is not None else [],
+        "paper": paper,
         "survival_from_dates": bool({"death_date", "last_contact_date"} & set(frame.columns)),
         "study": None if study is None else {
             "source": study.source, "table1_by": study.table1_by,
@@ -391,7 +405,7 @@ def headline(report: Report) -> list[str]:
     fr = r.frankel
     lines = [
         f"{r.n} patients; median survival {format_ci(s.median_months, s.median_ci95, 1)} months "
-        f"({s.events} deaths, method: {s.ci_method}).",
+        f"({s.events} deaths; 95% CI: {MEDIAN_CI_SHORT[s.ci_method]}).",
         f"Paralysis improved by \u2265 1 grade or grade E was maintained in {fr.improved_or_e_maintained} of "
         f"{fr.n_pairs} patients; aggravated in {fr.aggravated}.",
         f"Barthel index {number(r.barthel.pre_mean, 1)} \u2192 {number(r.barthel.post_mean, 1)} "

@@ -81,7 +81,9 @@ def figure_specs(report: Any) -> Iterator[FigureSpec]:
     """The figures of ``report`` in the order they appear."""
     r = report.results
     s = r.survival
-    ci_name = report.meta["ci_method"]
+    from spinemet.report.build import MEDIAN_CI_SHORT
+
+    ci_name = MEDIAN_CI_SHORT[report.meta["ci_method"]]
     if report.overall.groups:
         median = format_ci(s.median_months, s.median_ci95, 1)
         ann = f"Median {median} months (95% CI, {ci_name})"

@@ -244,7 +244,7 @@ def table1(ctx: TableContext) -> ReportTable:
     notes = [
         _style_note(ctx.style),
         "SINS bands are labelled as in Fisher 2010 (0\u20136 stable, 7\u201312 potentially unstable, "
-        "13\u201318 unstable); the study prints these labels reversed (scores.md \u00a713).",
+        "13\u201318 unstable); the study prints these labels reversed.",
     ]
     return ReportTable(
         "table1",
@@ -320,7 +320,9 @@ def table3b(ctx: TableContext) -> ReportTable:
         ("Change", "n (%)"),
         rows,
         (
-            f"Rule: {fr.rule}.",
+            "Modified Frankel grades are ordered A < B < C < D1 < D2 < D3 < E; a change of one sub-grade "
+            "counts as one grade. Improved: a higher grade after surgery; aggravated: a lower grade; grade E "
+            "maintained: E before and after; unchanged: any other equal grade.",
             f"Percentages of the {n} patients with both grades (before/after rows: of the "
             "patients with that grade recorded).",
         ),
