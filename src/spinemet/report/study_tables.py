@@ -66,6 +66,11 @@ def _label(config: StudyConfig, column: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _short(config: StudyConfig, column: str) -> str:
+    """A column in a title: the study file's label, else its name in words ("sins band")."""
+    return config.labels.get(column, column.replace("_", " "))
+
+
 def _pct_ci(s: float, lo: float, hi: float) -> str:
     if np.isnan(s):
         return "not estimable"
@@ -117,7 +122,7 @@ def _table1(frame: pd.DataFrame, config: StudyConfig, number_: str, style: str |
     if res.n_group_missing:
         notes.append(f"{res.n_group_missing} patient(s) with no recorded {_label(config, by or '')} are not "
                      "included.")
-    title = "Baseline characteristics" + (f" by {_label(config, by).lower()}" if by else "")
+    title = "Baseline characteristics" + (f" by {_short(config, by)}" if by else "")
     return ReportTable("study_table1", number_, title, tuple(columns), tuple(rows), tuple(notes),
                        section="study")
 
@@ -261,7 +266,7 @@ def study_tables(frame: pd.DataFrame, config: StudyConfig, ctx: Any, *, first_nu
         if not 2 <= n_levels <= 12:
             raise InvalidInputError("study file: survival.subgroups", var, "a column with 2 to 12 groups")
         split = survival_split(surv, var, ci_method=ci_method)
-        title = f"Survival by {_label(config, var).lower()}"
+        title = f"Survival by {_short(config, var)}"
         t = survival_table(ctx, split, f"study_survival_by_{var}", num(), title)
         out.append(ReportTable(t.key, t.number, t.title, t.columns, t.rows, t.notes, section="study"))
     return out
