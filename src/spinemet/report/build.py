@@ -381,8 +381,10 @@ def build_report(
         from spinemet.report.study_tables import study_tables
 
         step("study file tables")
+        from spinemet.report.tables import _MEDIAN_CI_WORDS
+
         tables += study_tables(scored, study, ctx, first_number=12, ci_method=median_ci,
-                               ci_name=CI_METHOD_NAMES[median_ci])
+                               ci_name=_MEDIAN_CI_WORDS[median_ci])
     return Report(
         results=results,
         overall=overall,

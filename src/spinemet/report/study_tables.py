@@ -50,6 +50,8 @@ _DERIVED_LABELS = {
     "tokuhashi_band": "Revised Tokuhashi score",
     "sins_band": "Spinal instability neoplastic score (SINS)",
     "region": "Region of the main lesion",
+    "procedure": "Procedure",
+    "sex": "Sex",
 }
 
 
@@ -213,7 +215,11 @@ def _cox_table(frame: pd.DataFrame, config: StudyConfig, number_: str) -> Report
         names = ", ".join(_label(config, f) for f in failing)
         notes.append(f"The proportional-hazards assumption is doubtful for {names} (PH test P < 0.05): its "
                      "hazard ratio averages an effect that changes over follow-up.")
-    infinite = [str(n) for n, r in s.iterrows() if r["se"] > 100 or not np.isfinite(r["hr_upper"])]
+    names = {t.column if t.kind == "numeric" else f"{t.column}{lev}":
+             _label(config, t.column) if t.kind == "numeric"
+             else f"{_label(config, t.column)} {_level_label(t.column, str(lev))}"
+             for t in fit._terms for lev in (t.levels[1:] if t.kind != "numeric" else [None])}
+    infinite = [names[str(n)] for n, r in s.iterrows() if r["se"] > 100 or not np.isfinite(r["hr_upper"])]
     if not fit.converged or infinite:
         notes.append("A hazard ratio may be infinite (e.g. a group with no deaths); its estimate and CI are "
                      "not informative" + (f" ({', '.join(infinite)})." if infinite else "."))

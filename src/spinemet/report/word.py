@@ -29,7 +29,8 @@ _LAYOUT: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: Page sizes (width, height) in cm; A4 is the default, Letter an option (``--paper letter``).
 PAPER_SIZES: dict[str, tuple[float, float]] = {"a4": (21.0, 29.7), "letter": (21.59, 27.94)}
 _MARGIN_CM = 2.0
-_CHAR_CM = 0.17  # mean width of a 9-pt Calibri character, for column widths
+_CHAR_CM = 0.19  # width of a bold 9-pt character (a safe upper bound), for column widths
+_PAD_CM = 0.4  # left + right cell padding
 
 
 def _border(element: Any, tag: str, edges: dict[str, int]) -> None:
@@ -69,8 +70,8 @@ def column_widths(records: list[list[str]], available_cm: float) -> list[float]:
     longest_word = [max((len(w) for r in records for w in r[j].split()), default=1) for j in range(n)]
     longest = [max((len(r[j]) for r in records), default=1) for j in range(n)]
     longest[0] = min(longest[0], 45)
-    minimum = [max(w, 3) * _CHAR_CM + 0.3 for w in longest_word]
-    want = [max(m, min(L, 30) * _CHAR_CM + 0.3) for m, L in zip(minimum, longest, strict=True)]
+    minimum = [max(w, 3) * _CHAR_CM + _PAD_CM for w in longest_word]
+    want = [max(m, min(L, 30) * _CHAR_CM + _PAD_CM) for m, L in zip(minimum, longest, strict=True)]
     if sum(want) <= available_cm:
         extra = available_cm - sum(want)
         return [w + extra * w / sum(want) for w in want]
@@ -79,6 +80,37 @@ def column_widths(records: list[list[str]], available_cm: float) -> list[float]:
         return [available_cm * m / sum(minimum) for m in minimum]
     grow = [w - m for w, m in zip(want, minimum, strict=True)]
     return [m + spare * g / sum(grow) for m, g in zip(minimum, grow, strict=True)]
+
+
+def needs_landscape(t: ReportTable, available_cm: float) -> bool:
+    """True when the table's words cannot fit the portrait text width without being broken."""
+    records = t.records()
+    longest_word = [max((len(w) for r in records for w in r[j].split()), default=1)
+                    for j in range(len(records[0]))]
+    return sum(max(w, 3) * _CHAR_CM + _PAD_CM for w in longest_word) > available_cm
+
+
+def _set_orientation(doc: Any, landscape: bool) -> float:
+    """Start a new section in landscape or portrait; returns its text width in cm."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+
+    old = doc.sections[-1]
+    width, height = old.page_width, old.page_height
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    short, long_ = min(width, height), max(width, height)
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = (long_, short) if landscape else (short, long_)
+    return float(sec.page_width.cm) - 2 * _MARGIN_CM
+
+
+def _add_table_fitting(doc: Any, t: ReportTable, available_cm: float) -> None:
+    """A table on the portrait page, or on a landscape page of its own when it is too wide."""
+    if not needs_landscape(t, available_cm):
+        _add_table(doc, t, available_cm)
+        return
+    wide = _set_orientation(doc, True)
+    _add_table(doc, t, wide)
+    _set_orientation(doc, False)
 
 
 def _add_table(doc: Any, t: ReportTable, available_cm: float) -> None:
@@ -97,6 +129,8 @@ def _add_table(doc: Any, t: ReportTable, available_cm: float) -> None:
     table.autofit = False
     _border(table._tbl.tblPr, "w:tblBorders", {"top": 12, "bottom": 12})
     widths = column_widths(records, available_cm)
+    for j, col in enumerate(table.columns):  # the grid, which LibreOffice and Word lay out from
+        col.width = Cm(widths[j])
     size = Pt(9) if len(t.columns) <= 5 else Pt(8)
     for i, (row, cells) in enumerate(zip(table.rows, records, strict=True)):
         kind = "header" if i == 0 else t.rows[i - 1].kind
@@ -227,7 +261,7 @@ def write_docx(
             for name, text in report.caveats.items():
                 doc.add_paragraph(f"Caveat ({name}): {text}.")
         for key in keys:
-            _add_table(doc, tables[key], text_width)
+            _add_table_fitting(doc, tables[key], text_width)
         for f in report.findings_for(section):
             doc.add_paragraph(
                 f"Contradicts a rule: {f.rule}. {len(f.patient_ids)} patient(s): "
@@ -237,7 +271,7 @@ def write_docx(
     if study:
         doc.add_heading(SECTION_TITLES["study"], level=1)
         for t in study:
-            _add_table(doc, t, text_width)
+            _add_table_fitting(doc, t, text_width)
     doc.add_heading(SECTION_TITLES["findings"], level=1)
     if report.findings:
         for f in report.findings:
