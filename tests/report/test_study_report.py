@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import spinemet.cli.report_cmds  # noqa: F401 - registers the commands
+import spinemet.cli.registry_cmds
+import spinemet.cli.report_cmds  # noqa: F401
 from spinemet.cli.app import app
 from spinemet.cohort.demo import demo_path
 from spinemet.errors import InvalidInputError
@@ -197,3 +198,39 @@ def test_letter_option(tmp_path: Path) -> None:
     assert round(d.sections[0].page_width.cm, 2) == 21.59
     assert d.core_properties.title == "My study"
     assert d.paragraphs[0].text == "My study"
+
+
+def _with_extra(tmp_path: Path) -> Path:
+    import pandas as pd
+
+    frame = pd.read_csv(demo_path(), dtype=str, keep_default_na=False)
+    frame["trial_arm"] = ["A" if i % 2 else "B" for i in range(len(frame))]
+    path = tmp_path / "extra.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_keep_extra_columns_for_report_and_import(tmp_path: Path) -> None:
+    cohort = _with_extra(tmp_path)
+    study = tmp_path / "s.toml"
+    study.write_text('[table1]\nvariables = ["age", "sex"]\nby = "trial_arm"\n', encoding="utf-8")
+    refused = CliRunner().invoke(app, ["report", str(cohort), "--study", str(study), "-q", "--json",
+                                       str(tmp_path / "r.json")])
+    assert refused.exit_code == 1 and "trial_arm" in refused.output and "--keep-extra" in refused.output
+    ok = CliRunner().invoke(app, ["report", str(cohort), "--keep-extra", "--study", str(study), "-q",
+                                  "--json", str(tmp_path / "r.json")])
+    assert ok.exit_code == 0, ok.output
+    table = json.loads((tmp_path / "r.json").read_text())["report_tables"]["study_table1"]
+    assert table["columns"][2:4] == ["A (n = 27)", "B (n = 28)"]
+    db = tmp_path / "reg.sqlite"
+    imported = CliRunner().invoke(app, ["import", str(cohort), "--db", str(db), "--keep-extra",
+                                        "--reason", "test", "--user", "tester"])
+    assert imported.exit_code == 0, imported.output
+    from spinemet.registry.engine import make_engine, resolve_url
+    from spinemet.registry.query import load_frame
+
+    engine = make_engine(resolve_url(str(db)))
+    with engine.connect() as conn:
+        frame = load_frame(conn)
+    engine.dispose()
+    assert sorted(frame["trial_arm"].unique()) == ["A", "B"]

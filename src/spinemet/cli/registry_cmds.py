@@ -147,6 +147,9 @@ def import_cmd(
             help="REDCap data dictionary CSV (for a REDCap export).",
         ),
     ] = None,
+    keep_extra: Annotated[
+        bool, typer.Option("--keep-extra", help="Store columns that are not in the cohort format as well.")
+    ] = False,
 ) -> None:
     """Import a cohort file in one transaction: new patients are added, known ones updated (audited)."""
     from spinemet.cohort.problems import CohortValidationError
@@ -183,6 +186,7 @@ def import_cmd(
                 rejected_out=rejected_out,
                 progress=report,
                 data_dictionary=dictionary,
+                keep_extra=keep_extra,
             )
     except CohortValidationError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
