@@ -234,3 +234,21 @@ def test_keep_extra_columns_for_report_and_import(tmp_path: Path) -> None:
         frame = load_frame(conn)
     engine.dispose()
     assert sorted(frame["trial_arm"].unique()) == ["A", "B"]
+
+
+def test_missing_values_footnote_lists_each_variable_once() -> None:
+    import numpy as np
+
+    from spinemet.cohort import synth
+    from spinemet.report.build import build_report
+
+    frame = synth(60, seed=3, sites=1)
+    frame.loc[frame.index[:5], "kps"] = np.nan
+    frame.loc[frame.index[:5], "tokuhashi"] = np.nan
+    report = build_report(frame)
+    note = next(n for n in report.table("table1").notes if n.startswith("Missing values"))
+    items = note.split(": ", 1)[1].rstrip(".").split("; ")
+    assert len(items) == len(set(items))
+    assert sum(i.startswith("Revised Tokuhashi score") for i in items) == 1
+    band = report.table("survival_by_tokuhashi_band").notes
+    assert not any("tokuhashi_band" in n for n in band)

@@ -179,7 +179,9 @@ class _Builder:
     def note_missing(self, variable: str, label: str) -> None:
         part = self.part(variable)
         if len(part) and int(part["n_missing"].iloc[0]) > 0:
-            self.missing.append(f"{label} {int(part['n_missing'].iloc[0])}")
+            item = f"{label} {int(part['n_missing'].iloc[0])}"
+            if item not in self.missing:  # e.g. a score's mean and its bands: one variable, one count
+                self.missing.append(item)
 
     def continuous(self, variable: str, label: str, unit: str = "") -> None:
         part = self.part(variable)
@@ -419,6 +421,8 @@ def _s_at(group: Any, months: float) -> str:
     )
 
 
+_SPLIT_WORDS = {"tokuhashi_band": "revised Tokuhashi score", "sins_band": "SINS", "escc": "ESCC grade"}
+
 #: The median-CI method in words, named wherever a median is printed.
 _MEDIAN_CI_WORDS = {
     "log": "Brookmeyer\u2013Crowley interval on the log scale (R survfit default)",
@@ -464,7 +468,8 @@ def survival_table(ctx: TableContext, split: Any, key: str, number_: str, title:
     if split.n_missing_time:
         notes.append(f"{split.n_missing_time} patient(s) without survival time or status are not included.")
     if split.n_missing_group:
-        notes.append(f"{split.n_missing_group} patient(s) with a missing {split.variable} are not included.")
+        name = _SPLIT_WORDS.get(split.variable, split.variable.replace("_", " "))
+        notes.append(f"{split.n_missing_group} patient(s) with no recorded {name} are not included.")
     if any(is_missing(g.km.median) for g in split.groups):
         notes.append("\u201cnot reached\u201d: the survival curve does not fall to 50% (median not "
                      "estimable).")
