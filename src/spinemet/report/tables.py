@@ -606,6 +606,7 @@ def band_outcome_table(ctx: TableContext) -> ReportTable:
         )
     if r.discharge.band_missing:
         notes.append(f"{r.discharge.band_missing} patient(s) without a Tokuhashi band are not in this table.")
+    notes.append(f"95% CI of the median: {_MEDIAN_CI_WORDS[r.survival.ci_method]}.")
     return ReportTable(
         "observed_vs_predicted",
         "Table 8",
