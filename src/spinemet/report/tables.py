@@ -594,7 +594,10 @@ def band_outcome_table(ctx: TableContext) -> ReportTable:
             )
         )
     notes = [
-        f"Rule: {ovp.rule}.",
+        "Lived beyond the prediction: survival beyond the band's predicted survival (0\u20138 and 9\u201311: "
+        "6 months; 12\u201315: 12 months; Tokuhashi 2005); a death before that time did not; a patient "
+        "censored before it cannot be judged and is counted separately. The exact rule is in the JSON "
+        "output (observed_vs_predicted.rule).",
         "Prediction holds: the band's Tokuhashi 2005 prediction compared with the Kaplan-Meier survival at "
         "6 months (0\u20138: S(6) < 50%; 9\u201311: S(6) \u2265 50%) or 12 months (12\u201315: S(12) "
         "\u2265 50%).",
