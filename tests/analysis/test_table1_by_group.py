@@ -104,3 +104,15 @@ def test_errors_name_the_problem() -> None:
         table1_by_group(d, ["nope"], "rx")
     with pytest.raises(InvalidInputError, match=r"resid\.ds"):
         table1_by_group(d, ["resid.ds"], "rx", levels={"resid.ds": [1]})
+
+
+def test_fisher_too_large_falls_back_to_chi_square_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import spinemet.analysis.table1_by_group as mod
+
+    monkeypatch.setattr(mod, "_MAX_TABLES", 10)
+    d = _frame("demo")
+    res = table1_by_group(d, ["primary_tumor"], "procedure")
+    assert res.rows[0].test == "chisq_large"
+    assert "too large" in res.footnotes()[0]
+    with pytest.raises(InvalidInputError, match="Fisher"):
+        fisher_exact([[1, 3, 5], [2, 4, 0], [3, 3, 3]])

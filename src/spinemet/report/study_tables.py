@@ -97,7 +97,7 @@ def _table1(frame: pd.DataFrame, config: StudyConfig, number_: str, style: str |
         columns.append("P")
     if config.table1_smd and by:
         columns.append("SMD")
-    marks = {t: "abcdef"[i] for i, t in enumerate(res.tests_used)}
+    marks = {t: "abcdefghij"[i] for i, t in enumerate(res.tests_used)}
     rows = []
     for r in res.rows:
         header = r.level == ""
