@@ -79,11 +79,14 @@ def _pct_ci(s: float, lo: float, hi: float) -> str:
     return f"{number(100 * s, 0)}% ({number(100 * lo, 0)}{DASH}{number(100 * hi, 0)})"
 
 
-def _table1(frame: pd.DataFrame, config: StudyConfig, number_: str, style: str | None,
-            percent_style: str) -> ReportTable:
+def _table1(frame: pd.DataFrame, config: StudyConfig, number_: str, percent_style: str) -> ReportTable:
     variables = list(config.table1_variables)
-    levels = {v: [lev for lev in ORDERED_LEVELS[v] if lev in set(frame[v].dropna())]
-              for v in variables if v in ORDERED_LEVELS}
+    levels = {}
+    for v in variables:
+        if v in ORDERED_LEVELS:  # clinical order; values outside it (e.g. original Frankel D) after
+            present = set(frame[v].dropna())
+            known = [lev for lev in ORDERED_LEVELS[v] if lev in present]
+            levels[v] = known + sorted(map(str, present - set(known)))
     stat = config.table1_statistic
     res = table1_by_group(
         frame, variables, config.table1_by, labels={v: _label(config, v) for v in variables}, levels=levels,
@@ -256,7 +259,7 @@ def study_tables(frame: pd.DataFrame, config: StudyConfig, ctx: Any, *, first_nu
         return f"Table {first_number + len(out)}"
 
     if config.table1_variables:
-        out.append(_table1(frame, config, num(), config.style, ctx.percent_style))
+        out.append(_table1(frame, config, num(), ctx.percent_style))
     if config.survival_times:
         out.append(_survival_times(frame, config, num(), ci_method, ci_name))
     if config.cox_covariates:
