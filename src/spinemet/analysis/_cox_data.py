@@ -3,7 +3,8 @@
 R's ``cox.zph`` and ``survfit.coxph`` work the same way: they take the fitted coefficients and recompute
 what they need (risk sets, Schoenfeld residuals, the baseline hazard) from the model's data. These
 helpers rebuild that data from a :class:`~spinemet.analysis.cox.CoxResult` and the frame it was fitted on,
-dropping incomplete rows as ``cox`` does, and sort it by (stratum, time).
+dropping incomplete rows as ``cox`` does, merging times that differ only by rounding error (R's
+``timefix``, as ``coxph`` does by default), and sort it by (stratum, time).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from spinemet.analysis._validate import timefix
 from spinemet.analysis.cox import CoxResult, _design
 from spinemet.errors import InvalidInputError
 
@@ -53,7 +55,8 @@ def cox_data(fit: CoxResult, frame: pd.DataFrame, duration: str, event: str) -> 
     if len(data) != fit.n:
         raise InvalidInputError("frame", f"{len(data)} complete rows", f"the {fit.n} rows the model used",
                                 "pass the frame, duration and event the model was fitted with")
-    t = pd.to_numeric(data[duration]).to_numpy(dtype=np.float64)
+    # R's timefix, as coxph applies it to the y that cox.zph and survfit.coxph reuse
+    t = timefix(pd.to_numeric(data[duration]).to_numpy(dtype=np.float64))
     e = pd.to_numeric(data[event]).to_numpy(dtype=np.float64).astype(bool)
     x = design_for(fit, data) - fit.means
     if fit.strata is not None:
