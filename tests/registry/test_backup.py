@@ -136,7 +136,9 @@ def test_forced_restore_keeps_the_replaced_trail_and_records_itself(
     later = before["audit_log"][len(at_backup["audit_log"]) :]
     assert later and {r[9] for r in later} == {"later update"}
 
-    info = restore(engine, tmp_path / "b.zip", force=True, safety_dir=tmp_path / "safe", username="dave", key=KEY)
+    info = restore(
+        engine, tmp_path / "b.zip", force=True, safety_dir=tmp_path / "safe", username="dave", key=KEY
+    )
 
     # (a) the replaced database is in a safety backup, which restores to exactly what was replaced
     assert info.safety_backup is not None and info.safety_backup.parent == tmp_path / "safe"

@@ -29,6 +29,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Connection, select
 
+from spinemet.errors import InvalidInputError
 from spinemet.registry.bulk import bulk_insert
 from spinemet.registry.errors import RegistryError
 from spinemet.registry.models import AuditChain, AuditLog
@@ -96,8 +97,9 @@ def default_reason(source_file: str) -> str:
 class WriteContext:
     """Who writes and why: the user, and a reason and/or the source file with its sha256.
 
-    Without a ``reason``, a write from a source file gets ``"import of <file name>"``, so the audit
-    trail's "why" is never empty.
+    Without a ``reason`` (or with a blank one), a write from a source file gets ``"import of <file
+    name>"``, so the audit trail's "why" is never empty; a blank reason without a source file, or a
+    blank user name, is refused (``InvalidInputError`` naming the field).
     """
 
     username: str = field(default_factory=default_username)
@@ -107,12 +109,16 @@ class WriteContext:
     at: dt.datetime = field(default_factory=utc_now)
 
     def __post_init__(self) -> None:
-        if not self.username:
-            raise ValueError("username: got ''; allowed: a non-empty user name")
-        if not (self.reason or self.source_file):
-            raise ValueError("reason: got None; allowed: a reason text or an import source file")
-        if not self.reason:
-            object.__setattr__(self, "reason", default_reason(str(self.source_file)))
+        if not self.username or not self.username.strip():
+            raise InvalidInputError("username", self.username, "a non-empty user name")
+        reason = self.reason.strip() if isinstance(self.reason, str) else self.reason
+        if not (reason or self.source_file):
+            raise InvalidInputError(
+                "reason",
+                self.reason,
+                "a non-blank reason text (why the data change), or an import source file",
+            )
+        object.__setattr__(self, "reason", reason or default_reason(str(self.source_file)))
 
 
 @dataclass(frozen=True)
