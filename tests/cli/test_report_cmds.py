@@ -150,7 +150,7 @@ def test_demo_command(cwd: Path) -> None:
     assert {p.name for p in _files(cwd / "d")} == {"report.html", "report.json", "report.docx"}
     assert "report.html" in result.stdout
     data = json.loads((cwd / "d" / "report.json").read_text(encoding="utf-8"))
-    assert data["meta"]["ci_method"] == "spss"
+    assert data["meta"]["ci_method"] == "log"  # the same default as `spinemet report`
     assert data["meta"]["source_kind"] == "demo cohort"
 
 

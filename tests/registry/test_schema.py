@@ -212,7 +212,7 @@ def test_0003_moves_eav_values_into_typed_columns_and_back(db_factory: DatabaseF
     with eng.begin() as conn:
         _fill_0002(conn)
         before = _eav_rows(conn)
-    assert upgrade(eng) == "0003"
+    assert upgrade(eng, "0003") == "0003"
     with eng.connect() as conn:
         assert "patient_value" not in inspect(conn).get_table_names()
         p = Patient

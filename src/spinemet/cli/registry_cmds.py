@@ -36,6 +36,16 @@ DbOption = Annotated[
 UserOption = Annotated[
     str | None, typer.Option("--user", help="Who makes the change (default: the OS user).")
 ]
+BackupKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        envvar="SPINEMET_BACKUP_KEY",
+        help="Secret key signing (backup) or checking (restore) backups with HMAC-SHA256 "
+        "(env SPINEMET_BACKUP_KEY).",
+        show_envvar=False,
+    ),
+]
 
 db_app = typer.Typer(help="Registry database schema (Alembic migrations).", no_args_is_help=True)
 followup_app = typer.Typer(help="Record and list follow-up contacts.", no_args_is_help=True)
@@ -168,6 +178,9 @@ def import_cmd(
             help="REDCap data dictionary CSV (for a REDCap export).",
         ),
     ] = None,
+    keep_extra: Annotated[
+        bool, typer.Option("--keep-extra", help="Store columns that are not in the cohort format as well.")
+    ] = False,
 ) -> None:
     """Import a cohort file in one transaction: new patients are added, known ones updated (audited)."""
     from spinemet.cohort.problems import CohortValidationError
@@ -202,6 +215,7 @@ def import_cmd(
                 rejected_out=rejected_out,
                 progress=report,
                 data_dictionary=dictionary,
+                keep_extra=keep_extra,
             )
     except CohortValidationError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
@@ -320,16 +334,19 @@ def _fmt(value: object) -> str:
 def backup_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Backup file (zip) to write.")],
     db: DbOption = None,
+    key: BackupKeyOption = None,
 ) -> None:
-    """Write a portable, checksummed backup of the whole registry (every table, the audit trail too)."""
+    """Write a portable, checksummed backup of the whole registry (every table, the audit trail too);
+    signed with HMAC-SHA256 when a key is given (--key or $SPINEMET_BACKUP_KEY)."""
     from spinemet.registry.backup import backup
 
     try:
-        info = backup(_engine(db), output)
+        info = backup(_engine(db), output, key=key)
     except _registry_errors() as exc:
         raise _fail(str(exc)) from None
     counts = ", ".join(f"{k} {v}" for k, v in info.rows.items())
-    typer.echo(f"backup written to {output} (schema {info.schema_revision}; {counts})")
+    signed = "signed" if info.signed else "unsigned: no --key / SPINEMET_BACKUP_KEY"
+    typer.echo(f"backup written to {output} (schema {info.schema_revision}; {counts}; {signed})")
 
 
 @app.command("restore")
@@ -354,21 +371,41 @@ def restore_cmd(
         ),
     ] = None,
     user: UserOption = None,
+    key: BackupKeyOption = None,
+    allow_unsigned: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsigned",
+            help="Restore a backup that is unsigned or whose signature cannot be checked with the key.",
+        ),
+    ] = False,
 ) -> None:
-    """Restore a backup (checksums verified; one transaction); --force replaces a non-empty database."""
+    """Restore a backup (signature, checksums and values checked; one transaction; audited);
+    --force replaces a non-empty database."""
     from spinemet.registry.backup import restore
 
     try:
-        info = restore(_engine(db), file, force=force, safety_dir=safety_dir, username=user)
+        info = restore(
+            _engine(db),
+            file,
+            force=force,
+            safety_dir=safety_dir,
+            username=user,
+            key=key,
+            allow_unsigned=allow_unsigned,
+        )
     except _registry_errors() as exc:
         raise _fail(str(exc)) from None
     if info.safety_backup is not None:
         replaced = ", ".join(f"{k} {v}" for k, v in (info.replaced_rows or {}).items())
         typer.echo(f"safety backup of the replaced database written to {info.safety_backup} ({replaced})")
     counts = ", ".join(f"{k} {v}" for k, v in info.rows.items())
-    typer.echo(f"restored {file} (schema {info.schema_revision}; {counts})")
+    signed = "signature valid" if info.signed else "UNSIGNED: its origin was not checked"
+    typer.echo(f"restored {file} (schema {info.schema_revision}; {counts}; {signed})")
     if info.safety_backup is not None:
         typer.echo("the restore and the replaced database's audit rows were appended to the audit trail")
+    else:
+        typer.echo("the restore was recorded in the audit trail")
 
 
 @followup_app.command("add")
@@ -432,15 +469,28 @@ def followup_list(
 
 @app.command("audit")
 def audit_cmd(
-    patient_id: Annotated[str | None, typer.Option("--patient", help="Only this pseudonymous id.")] = None,
+    action: Annotated[
+        str,
+        typer.Argument(help="show (default): the trail; verify: check its hash chain (exit 1 when broken)."),
+    ] = "show",
+    patient_id: Annotated[
+        str | None,
+        typer.Option("--patient", help="Only this pseudonymous id (and its follow-up records)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Show the audit trail (read-only: spinemet offers no way to change it)."""
+    """Show the audit trail (read-only: spinemet offers no way to change it), or `audit verify` its
+    tamper-evident hash chain."""
     from rich.table import Table
 
     from spinemet.registry.audit import audit_frame
 
+    if action == "verify":
+        _audit_verify(db, as_json)
+        return
+    if action != "show":
+        raise _fail(f"action: got {action!r}; allowed: show, verify", 2)
     with _reading(db) as conn:
         frame = audit_frame(conn, record_id=patient_id)
     if as_json:
@@ -465,3 +515,36 @@ def audit_cmd(
     for row in frame[shown].itertuples(index=False):
         table.add_row(*["" if v is None or v != v else str(v) for v in row])
     _out().print(table)
+
+
+def _audit_verify(db: str | None, as_json: bool) -> None:
+    """`spinemet audit verify`: walk the chain; print the head (keep it) or the first broken link."""
+    from rich.markup import escape
+
+    from spinemet.registry.audit import verify_chain
+
+    with _reading(db) as conn:
+        report = verify_chain(conn)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "rows": report.rows,
+                    "head_seq": report.head_seq,
+                    "head_hash": report.head_hash,
+                    "problem": report.problem,
+                    "seq": report.seq,
+                    "id": report.row_id,
+                }
+            )
+        )
+        if not report.ok:
+            raise typer.Exit(1)
+        return
+    if not report.ok:
+        raise _fail(f"audit trail broken after {report.rows} intact row(s): {escape(str(report.problem))}")
+    typer.echo(
+        f"audit trail intact: {report.rows} row(s); head seq {report.head_seq} sha256 {report.head_hash}"
+    )
+    typer.echo("keep the head hash outside the database: a later verify must show it (or a later one) again")

@@ -51,14 +51,14 @@ def _problem_lines(problems: Any) -> list[str]:
     return lines
 
 
-def _read_file(path: Path, fmt: str | None, dictionary: Path | None) -> Source:
+def _read_file(path: Path, fmt: str | None, dictionary: Path | None, keep_extra: bool = False) -> Source:
     from spinemet.cohort import CohortValidationError, read_cohort
 
     if not path.exists():
         _err(f"error: cohort file not found: {path}")
         raise typer.Exit(2)
     try:
-        cohort = read_cohort(path, fmt=fmt, data_dictionary=dictionary)
+        cohort = read_cohort(path, fmt=fmt, data_dictionary=dictionary, keep_extra=keep_extra)
     except CohortValidationError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
         _err(f"error: {path.name} is not a valid cohort ({len(errors)} error(s)); no report written.")
@@ -155,6 +155,9 @@ def _build_and_write(
     style: str,
     percent: str,
     show_progress: bool,
+    title: str | None = None,
+    study: Any = None,
+    paper: str = "a4",
 ) -> list[Path]:
     from spinemet.errors import InvalidInputError
     from spinemet.report.build import build_report
@@ -172,6 +175,9 @@ def _build_and_write(
                 style=style,
                 percent_style=percent,
                 progress=step,
+                title=title,
+                study=study,
+                paper=paper,
             )
         except InvalidInputError as exc:
             _err(f"error: {exc}; no report written.")
@@ -251,6 +257,18 @@ def report_command(
         typer.Option("--dictionary", help="REDCap data dictionary CSV (COHORT is then a REDCap export)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    # --- the user's own study (docs/report.md) ---
+    title: Annotated[
+        str | None, typer.Option("--title", help="Title of the report (default: the study file's).")
+    ] = None,
+    study_file: Annotated[
+        Path | None,
+        typer.Option("--study", help="Study file (.toml/.yaml): Table 1 variables, groups, Cox model..."),
+    ] = None,
+    keep_extra: Annotated[
+        bool, typer.Option("--keep-extra", help="Keep columns that are not in the cohort format.")
+    ] = False,
+    paper: Annotated[str, typer.Option("--paper", help="Word page size: a4 or letter.")] = "a4",
 ) -> None:
     """Write the study report (tables 1-5, survival, Barthel/VAS, prognostic accuracy, MISt vs conventional,
     methods paragraph). Nothing is written when the input is invalid."""
@@ -260,18 +278,34 @@ def report_command(
         ("--median-ci", median_ci, MEDIAN_CI),
         ("--style", style, STYLES),
         ("--percent", percent, ("round", "truncate")),
+        ("--paper", paper, ("a4", "letter")),
     ):
         if value not in allowed:
             _err(f"error: {name}: got {value!r}; allowed: {', '.join(allowed)}")
             raise typer.Exit(2)
-    source = _read_file(cohort, fmt, dictionary) if cohort is not None else (_read_registry(db) or _demo())
+    study = None
+    if study_file is not None:
+        from spinemet.errors import InvalidInputError
+        from spinemet.report.study_file import load_study_file
+
+        try:
+            study = load_study_file(study_file)
+        except InvalidInputError as exc:
+            _err(f"error: {exc}; no report written.")
+            raise typer.Exit(2) from None
+    source = (
+        _read_file(cohort, fmt, dictionary, keep_extra)
+        if cohort is not None
+        else (_read_registry(db) or _demo())
+    )
     _err(f"source: {source.kind} {source.name} ({len(source.frame)} patients)")
     paths = OutputPaths(html, docx, json_out, tables_dir, figures_dir)
     if not paths.any():
         paths = OutputPaths(html=DEFAULT_DIR / "report.html")
         _err(f"no output option given: writing the HTML report to {paths.html}")
     written = _build_and_write(
-        source, paths, median_ci=median_ci, by=by, style=style, percent=percent, show_progress=not quiet
+        source, paths, median_ci=median_ci, by=by, style=style, percent=percent, show_progress=not quiet,
+        title=title, study=study, paper=paper,
     )
     _report_written(written)
 
@@ -294,11 +328,12 @@ def demo_command(
     ] = DEFAULT_DIR,
     median_ci: Annotated[
         str, typer.Option("--median-ci", help="log (R default), plain, log-log or spss.")
-    ] = "spss",
+    ] = "log",  # one default for report and demo; the paper's SPSS interval is --median-ci spss
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Write the report of the bundled demo cohort (55 synthetic patients reproducing Uei et al. 2018) as
-    HTML, JSON and Word, and print where it is. The median CI uses the study's SPSS method by default."""
+    HTML, JSON and Word, and print where it is. The median CI is R's (log), as for ``report``; the study's
+    SPSS method is ``--median-ci spss``."""
     from spinemet.report.outputs import OutputPaths
 
     if median_ci not in MEDIAN_CI:

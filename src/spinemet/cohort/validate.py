@@ -28,6 +28,7 @@ from spinemet.cohort.schema import (
     TOKUHASHI_COMPONENTS,
     Column,
 )
+from spinemet.cohort.survival_dates import derive_survival
 
 __all__ = ["check_frame", "coerce_frame", "display", "validate_frame"]
 
@@ -461,6 +462,7 @@ def check_frame(
         if col is not None and col.kind == "date":
             typed_frame[name] = typed_frame[name].astype("datetime64[ns]")
 
+    typed_frame = _survival_from_dates(typed_frame, parsed, out)
     _cross_rules(typed_frame, parsed, out)
     return out.sorted(), typed_frame
 
@@ -513,6 +515,28 @@ def coerce_frame(frame: pd.DataFrame, *, keep_extra: bool = False) -> pd.DataFra
     if any(p.severity == "error" for p in problems):
         raise CohortValidationError(problems)
     return typed
+
+
+# ------------------------------------------------------------------------------- survival from dates
+def _survival_from_dates(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -> pd.DataFrame:
+    """Fill survival_months/dead from the dates and report disagreements (cohort/survival_dates.py)."""
+    derived, problems, filled = derive_survival(t)
+    for prob in problems:
+        value = parsed[prob.column].raw(prob.pos) if prob.column in parsed else None
+        out.add(prob.pos, Problem(int(out.rows[prob.pos]), prob.column, value, prob.allowed, prob.message))
+    if filled.any():
+        n = len(t)
+        for name in ("survival_months", "dead"):
+            old = parsed.get(name)
+            present = filled if old is None else (old.present | filled)
+            parsed[name] = _Parsed(
+                derived[name].to_numpy(),
+                present,
+                np.zeros(n, dtype=bool) if old is None else old.bad,
+                (lambda i: None) if old is None else old.raw,
+                (lambda i: None) if old is None else old.detail,
+            )
+    return derived
 
 
 # ---------------------------------------------------------------------------------------- cross rules

@@ -94,6 +94,8 @@ COLUMNS: list[tuple[str, sa.types.TypeEngine]] = [
     ("barthel_transfers_post", sa.Integer()),
     ("barthel_mobility_post", sa.Integer()),
     ("barthel_stairs_post", sa.Integer()),
+    ("death_date", sa.Date()),
+    ("last_contact_date", sa.Date()),
     ("tomita_primary_growth", sa.Text()),
     ("tomita_visceral", sa.Text()),
     ("tomita_bone_mets", sa.Text()),
