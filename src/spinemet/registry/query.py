@@ -143,7 +143,8 @@ def iter_frames(
     stmt = _patient_where(select(*selected).select_from(_from()), site, filters).order_by(
         patient.c.patient_id
     )
-    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
+    # on the statement, not the connection: Connection.execution_options changes the caller's connection
+    result = conn.execute(stmt.execution_options(stream_results=True, yield_per=chunk))
     yielded = False
     for rows in result.partitions(chunk):
         yield _frame(list(zip(*rows, strict=True)), fields)
