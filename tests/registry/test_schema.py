@@ -145,7 +145,7 @@ def test_patient_columns_equal_the_cohort_schema() -> None:
     from spinemet.registry.models import Patient
 
     table = Patient.__table__
-    bookkeeping = ["id", "patient_id", "site_id", "created_at", "updated_at", "version"]
+    bookkeeping = ["id", "patient_id", "site_id", "created_at", "updated_at", "version", "extra"]
     expected = []
     for col in COLUMNS:
         if col.name in ("patient_id", "site"):

@@ -192,12 +192,30 @@ def test_age_group_token_comes_back_as_object_and_is_not_a_number(engine) -> Non
     assert audit.iloc[-1][["field", "old_value", "new_value"]].tolist() == ["age", "90+", "91"]
 
 
-def test_unknown_column_and_wrong_type_refused_naming_field_not_value(engine) -> None:
+def test_extra_columns_stored_as_json_and_audited_per_field(engine) -> None:
+    """Columns outside the cohort format (import --keep-extra) live in patient.extra (JSON)."""
+    frame = pd.DataFrame({"patient_id": ["a", "b"], "trial_arm": ["A", None], "dose": [1.5, 2.0]})
+    with engine.begin() as conn:
+        store_frame(conn, frame, CTX)
+        raw = dict(conn.execute(select(Patient.patient_id, Patient.extra)).all())
+        back = load_frame(conn)
+        changed = frame.assign(trial_arm=["B", None])
+        result = store_frame(conn, changed, CTX)
+        audit = audit_frame(conn, record_id="a")
+    assert raw == {"a": '{"dose":1.5,"trial_arm":"A"}', "b": '{"dose":2.0}'}
+    assert list(back["trial_arm"][:1]) == ["A"] and pd.isna(back["trial_arm"][1])
+    assert back["dose"].tolist() == [1.5, 2.0]
+    assert json.loads(audit.iloc[0]["new_value"]) == {"dose": "1.5", "trial_arm": "A"}
+    assert (result.updated, result.values_changed) == (1, 1)
+    assert audit.iloc[-1][["field", "old_value", "new_value"]].tolist() == ["trial_arm", "A", "B"]
+
+
+def test_reserved_column_and_wrong_type_refused_naming_field_not_value(engine) -> None:
     with (
-        pytest.raises(RegistryError, match=r"columns: got 'extra_col'; allowed: the cohort-format"),
+        pytest.raises(RegistryError, match=r"columns: got 'age_special'; allowed: the cohort-format"),
         engine.begin() as conn,
     ):
-        store_frame(conn, pd.DataFrame({"patient_id": ["a"], "extra_col": [1.0]}), CTX)
+        store_frame(conn, pd.DataFrame({"patient_id": ["a"], "age_special": ["90+"]}), CTX)
     with (
         pytest.raises(RegistryError, match=r"^kps: invalid value in frame row 1; allowed: a whole number$"),
         engine.begin() as conn,

@@ -127,6 +127,9 @@ patient_table = Table(
     # Optimistic locking: 1 when created, +1 on every change of the record (a save names the version
     # it started from and is refused when the record has moved on).
     SAColumn("version", Integer, nullable=False, default=1, server_default="1"),
+    # Columns that are not in the cohort format (``import --keep-extra``): a JSON object, sorted keys,
+    # values as text or numbers (dates as ISO text); NULL when there are none.
+    SAColumn("extra", Text, nullable=True),
     *(SAColumn(name, sql_type, nullable=True) for name, _, sql_type in cohort_value_columns()),
 )
 

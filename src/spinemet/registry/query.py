@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, false, func, select
 
@@ -135,11 +137,14 @@ def iter_frames(
     _check_filters(filters)
     fields = _stored_fields(conn, site, filters, columns)
     patient, site_t = Patient.__table__, Site.__table__
+    extras = _extra_names(conn, site, filters, columns)
     selected: list[Any] = [patient.c.patient_id, site_t.c.code]
     for f in fields:
         selected.append(patient.c[f.name])
         if f.special_column is not None:
             selected.append(patient.c[f.special_column])
+    if extras:
+        selected.append(patient.c.extra)
     stmt = _patient_where(select(*selected).select_from(_from()), site, filters).order_by(
         patient.c.patient_id
     )
@@ -147,13 +152,25 @@ def iter_frames(
     result = conn.execute(stmt.execution_options(stream_results=True, yield_per=chunk))
     yielded = False
     for rows in result.partitions(chunk):
-        yield _frame(list(zip(*rows, strict=True)), fields)
+        yield _frame(list(zip(*rows, strict=True)), fields, extras)
         yielded = True
     if not yielded:
-        yield _frame([[] for _ in selected], fields)
+        yield _frame([[] for _ in selected], fields, extras)
 
 
-def _frame(column_tuples: list[Any], fields: list[Field]) -> pd.DataFrame:
+def _extra_names(
+    conn: Connection, site: str | None, filters: Mapping[str, str], columns: Sequence[str] | None
+) -> list[str]:
+    """The names of the extra (non-cohort) columns stored for the selected patients, sorted."""
+    patient = Patient.__table__
+    stmt = _patient_where(select(patient.c.extra).select_from(_from()), site, filters)
+    names: set[str] = set()
+    for (raw,) in conn.execute(stmt.where(patient.c.extra.is_not(None))):
+        names.update(json.loads(raw))
+    return sorted(n for n in names if columns is None or n in set(columns))
+
+
+def _frame(column_tuples: list[Any], fields: list[Field], extras: Sequence[str] = ()) -> pd.DataFrame:
     data: dict[str, Any] = {
         ID_COLUMN: pd.Series(column_tuples[0], dtype=object),
         SITE_COLUMN: pd.Series(column_tuples[1], dtype=object),
@@ -167,6 +184,14 @@ def _frame(column_tuples: list[Any], fields: list[Field]) -> pd.DataFrame:
             tokens = list(column_tuples[k])
             k += 1
         data[f.name] = to_series(values, f, tokens)
+    if extras:
+        records = [json.loads(raw) if raw else {} for raw in column_tuples[k]]
+        for name in extras:
+            values = [r.get(name) for r in records]
+            if all(v is None or isinstance(v, float | int) for v in values):
+                data[name] = pd.Series(np.array(values, dtype="float64"))
+            else:
+                data[name] = pd.Series([float("nan") if v is None else v for v in values], dtype=object)
     frame = pd.DataFrame(data)
     frame[SITE_COLUMN] = frame[SITE_COLUMN].where(frame[SITE_COLUMN].notna(), float("nan"))
     return frame

@@ -10,9 +10,11 @@ the stored value (audited as an update to missing).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,8 @@ SITE_COLUMN = "site"
 CHUNK = 2000
 #: Patients converted to Python values at a time (a million patients are never all Python objects).
 BATCH = 50_000
+#: The ``patient`` column holding the columns outside the cohort format (JSON).
+EXTRA_COLUMN = "extra"
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -142,16 +146,22 @@ class _Columns:
     ids: list[str]
     sites: list[str | None]
     fields: list[_FieldData]
+    #: columns outside the cohort format (``import --keep-extra``), stored in ``patient.extra`` as JSON
+    extras: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def _check_columns(frame: pd.DataFrame) -> None:
     if ID_COLUMN not in frame.columns:
         raise RegistryError(f"{ID_COLUMN}: column missing; allowed: a frame with a {ID_COLUMN} column")
-    unknown = [str(c) for c in frame.columns if c not in (ID_COLUMN, SITE_COLUMN) and c not in FIELD_BY_NAME]
-    if unknown:
+    reserved = [
+        str(c)
+        for c in frame.columns
+        if c not in (ID_COLUMN, SITE_COLUMN) and c not in FIELD_BY_NAME and c in Patient.__table__.c
+    ]
+    if reserved:
         raise RegistryError(
-            f"columns: got {', '.join(repr(c) for c in unknown[:5])}{' ...' if len(unknown) > 5 else ''}; "
-            "allowed: the cohort-format columns (docs/cohort-format.md)"
+            f"columns: got {', '.join(repr(c) for c in reserved[:5])}; allowed: the cohort-format columns "
+            "(docs/cohort-format.md) and other names (stored as extra columns)"
         )
     if frame.columns.duplicated().any():
         raise RegistryError("columns: got a column twice; allowed: each cohort column once")
@@ -191,19 +201,50 @@ def _frame_columns(frame: pd.DataFrame, offset: int = 0, seen: set[str] | None =
     else:
         sites = [None] * len(ids)
     fields = []
+    extras: dict[str, list[Any]] = {}
     for column in frame.columns:
         if column in (ID_COLUMN, SITE_COLUMN):
             continue
-        field = FIELD_BY_NAME[str(column)]
-        values, tokens = column_cells(frame[column], field, offset)
-        fields.append(_FieldData(field, values, tokens, frame[column]))
-    return _Columns(ids, sites, fields)
+        if column not in FIELD_BY_NAME:
+            extras[str(column)] = [_extra_value(v) for v in frame[column].tolist()]
+            continue
+        spec = FIELD_BY_NAME[str(column)]
+        values, tokens = column_cells(frame[column], spec, offset)
+        fields.append(_FieldData(spec, values, tokens, frame[column]))
+    return _Columns(ids, sites, fields, extras)
+
+
+def _extra_value(value: Any) -> str | float | None:
+    """An extra column's cell as stored in the JSON: text, a finite number, or an ISO date (text)."""
+    if value is None or value is pd.NaT or (isinstance(value, str) and value == ""):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    if isinstance(value, bool | int | float | np.integer | np.floating):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if pd.isna(value):
+        return None
+    return str(value)
+
+
+def _extra_json(values: dict[str, Any]) -> str | None:
+    present = {k: v for k, v in values.items() if v is not None}
+    return json.dumps(present, sort_keys=True, ensure_ascii=False, separators=(",", ":")) if present else None
 
 
 def _record_jsons(positions: range, cols: _Columns) -> list[str]:
     """The insert audit record of each patient in ``positions``: exactly ``audit.record_json`` of its
     non-missing values (site and fields), built column-wise from encoded ``"key":"value"`` fragments."""
     by_name: dict[str, list[str]] = {fd.field.name: fd.fragments(positions) for fd in cols.fields}
+    for name, values in cols.extras.items():
+        key = _ENCODE(name) + ":"
+        by_name[name] = [
+            "" if v is None else key + _ENCODE(format_value(v))
+            for v in values[positions.start : positions.stop]
+        ]
     site_key = _ENCODE(SITE_COLUMN) + ":"
     by_name[SITE_COLUMN] = [
         "" if s is None else site_key + _ENCODE(s) for s in cols.sites[positions.start : positions.stop]
@@ -249,6 +290,8 @@ def store_frame(
         # Python values for one batch at a time: memory stays bounded by the frame plus one batch.
         cols = _frame_columns(frame.iloc[batch : batch + BATCH], batch, seen)
         db_columns = [name for fd in cols.fields for name in fd.db_columns()]
+        if cols.extras:
+            db_columns.append(EXTRA_COLUMN)
         insert_columns = ("patient_id", "site_id", "created_at", "updated_at", "version", *db_columns)
         n = len(cols.ids)
         for start in range(0, n, CHUNK):
@@ -320,6 +363,14 @@ def _insert_new(
         value_cols.append(pick(fd.values))
         if fd.field.special_column is not None:
             value_cols.append([None] * n if fd.tokens is None else pick(fd.tokens))
+    if cols.extras:
+        names = list(cols.extras)
+        value_cols.append(
+            [
+                _extra_json(dict(zip(names, row, strict=True)))
+                for row in zip(*(pick(cols.extras[k]) for k in names), strict=True)
+            ]
+        )
     site_col = [site_ids.get(s) if s else None for s in pick(cols.sites)]
     data = [pick(cols.ids), site_col, [ctx.at] * n, [ctx.at] * n, [1] * n, *value_cols]
     bulk_insert_columns(conn, Patient.__table__, dict(zip(insert_columns, data, strict=True)))
@@ -375,6 +426,22 @@ def _update_existing(
                 result.values_cleared += 1
             changes.append(Change("update", "patient", pid, fd.field.name, old_shown, new_shown))
             n_changes += 1
+        if cols.extras:
+            raw = old.get(EXTRA_COLUMN)
+            before: dict[str, Any] = json.loads(raw) if raw else {}
+            after = dict(before)
+            for name, values in cols.extras.items():
+                value, was = values[i], before.get(name)
+                if value == was:
+                    continue
+                if value is None:
+                    after.pop(name, None)
+                    result.values_cleared += 1
+                else:
+                    after[name] = value
+                changes.append(Change("update", "patient", pid, name, format_value(was), format_value(value)))
+                n_changes += 1
+            params["b_" + EXTRA_COLUMN] = _extra_json(after)
         if n_changes:
             updates.append(params)
             result.updated += 1

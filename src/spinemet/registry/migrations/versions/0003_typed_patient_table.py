@@ -181,6 +181,7 @@ def _check_movable() -> None:
 
 def upgrade() -> None:
     _check_movable()
+    op.add_column("patient", sa.Column("extra", sa.Text(), nullable=True))  # non-cohort columns, JSON
     for name, sql_type in COLUMNS:
         op.add_column("patient", sa.Column(name, sql_type, nullable=True))
     assignments = []
@@ -233,6 +234,11 @@ def _audit_compression(method: str) -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().execute(sa.text("SELECT COUNT(*) FROM patient WHERE extra IS NOT NULL")).scalar():
+        raise RuntimeError(
+            "patient.extra: patients hold columns outside the cohort format (import --keep-extra), which "
+            "revision 0002 cannot hold in the same way; nothing was changed: export them first"
+        )
     _audit_compression("pglz")
     op.create_table(
         "patient_value",
@@ -275,3 +281,4 @@ def downgrade() -> None:
     # CASCADE).
     for name, _ in reversed(COLUMNS):
         op.execute(f"ALTER TABLE patient DROP COLUMN {_q(name)}")
+    op.execute("ALTER TABLE patient DROP COLUMN extra")
