@@ -58,7 +58,7 @@ def test_representatives_give_the_same_range_as_every_value() -> None:
             TOKUHASHI_PRIMARY_POINTS,
         )
     }  # fmt: skip
-    assert (min(totals), max(totals)) == (fast.low, fast.high) == (1 + 1, 1 + 1 + 2 + 2 + 2 + 5)  # palsy C 1 + removable 1; + best items
+    assert (min(totals), max(totals)) == (fast.low, fast.high) == (1 + 1, 1 + 1 + 2 + 2 + 2 + 5)
 
 
 def test_complete_inputs_give_the_exact_total_and_no_range_is_listed() -> None:

@@ -76,7 +76,7 @@ class RangeSpec:
 
 @dataclass(frozen=True)
 class ScoreRange:
-    """What the total could still be: ``low``..``high`` and the bands reachable (code, label), lowest first."""
+    """The total could still be ``low``..``high`` and the bands reachable (code, label), lowest up."""
 
     score: str
     low: int | float
