@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -138,10 +138,11 @@ def require(action: Action) -> Callable[..., Account]:
     """A dependency: the signed-in account allowed to do ``action`` (401 anonymous, 403 not allowed);
     state-changing requests must also pass the CSRF check."""
 
-    def dependency(request: Request, _csrf: None = Depends(require_csrf)) -> Account:
+    def dependency(request: Request) -> Account:
         account = current_account(request)
         if account is None:
             raise HTTPException(401, "sign in first")
+        require_csrf(request)
         if not can(account, action):
             raise HTTPException(403, f"the role {account.role!r} may not do this")
         return account
