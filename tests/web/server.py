@@ -48,7 +48,8 @@ class Server:
         raise RuntimeError("server did not start within 60 s")
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:

@@ -267,9 +267,11 @@ const pages = {
           list.append(el("li", `${c.column}: yours ${c.yours || "(empty)"}, stored ${c.theirs || "(empty)"}`));
         }
         conflict.append(list, el("p", "Reload the page to see the current record, then apply your changes again."));
+        conflict.scrollIntoView({ block: "start" });
       } else {
         conflict.hidden = false;
         conflict.replaceChildren(el("p", (answer.data && answer.data.detail) || `error ${answer.status}`));
+        conflict.scrollIntoView({ block: "start" });
       }
     });
 
