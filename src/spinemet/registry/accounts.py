@@ -39,6 +39,7 @@ __all__ = [
     "end_session",
     "ensure_first_admin",
     "list_users",
+    "needs_touch",
     "open_session",
     "session_account",
     "sign_in",
@@ -50,6 +51,8 @@ ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
 THROTTLE_FROM = 3
 LOCK_FROM = 10
 LOCK_FOR = dt.timedelta(minutes=15)
+#: The idle timer is refreshed at most this often (one write per session per half minute).
+TOUCH_EVERY = dt.timedelta(seconds=30)
 
 #: Common passwords of 12 characters or more (from public breach top lists); compared case-insensitively.
 COMMON_PASSWORDS = frozenset(
@@ -197,23 +200,37 @@ def open_session(conn: Connection, account: Account, *, now: dt.datetime | None 
 
 
 def session_account(
-    conn: Connection, token: str, *, now: dt.datetime | None = None
+    conn: Connection, token: str, *, now: dt.datetime | None = None, touch: bool = True
 ) -> tuple[Account, str] | None:
-    """(account, CSRF token) of a live session, refreshing its idle timer; ``None`` if expired/unknown."""
+    """(account, CSRF token) of a live session; ``None`` if expired or unknown.
+
+    With ``touch`` (default) the idle timer is refreshed (at most every 30 s, to spare writes) and an
+    expired session is deleted; with ``touch=False`` nothing is written (see :func:`needs_touch`).
+    """
     now = now or utc_now()
     digest = _digest(token)
     row = conn.execute(select(WebSession.__table__).where(WebSession.token_sha256 == digest)).first()
     if row is None:
         return None
     if row.last_seen < now - IDLE_TIMEOUT or row.created_at < now - ABSOLUTE_TIMEOUT:
-        conn.execute(delete(WebSession).where(WebSession.token_sha256 == digest))
+        if touch:
+            conn.execute(delete(WebSession).where(WebSession.token_sha256 == digest))
         return None
     account = _account(conn, row.user_id)
     if account is None:
         return None
-    if now - row.last_seen > dt.timedelta(seconds=30):  # avoid a write on every request
+    if touch and now - row.last_seen > TOUCH_EVERY:
         conn.execute(update(WebSession).where(WebSession.token_sha256 == digest).values(last_seen=now))
     return account, row.csrf_token
+
+
+def needs_touch(conn: Connection, token: str, *, now: dt.datetime | None = None) -> bool:
+    """True when the session's idle timer is due for a refresh (read only)."""
+    now = now or utc_now()
+    seen = conn.execute(
+        select(WebSession.last_seen).where(WebSession.token_sha256 == _digest(token))
+    ).scalar_one_or_none()
+    return seen is not None and now - seen > TOUCH_EVERY
 
 
 def end_session(conn: Connection, token: str) -> None:

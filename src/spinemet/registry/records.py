@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -290,13 +290,18 @@ def derive_survival(surgery_date: Any, followups: Sequence[FollowUpRecord]) -> d
 
 
 # --------------------------------------------------------------------------------------------- read
-def get_record(conn: Connection, patient_id: str, *, sites: Sequence[str] | None = None) -> PatientRecord:
-    """One visible patient with values, follow-ups and derived survival.
+ValuesCache = MutableMapping[tuple[str, int], dict[str, Any]]
 
-    Raises:
-        RecordNotFound: absent or not visible.
+
+def _values(conn: Connection, patient_id: str, version: int, cache: ValuesCache | None) -> dict[str, Any]:
+    """The stored values of one patient (JSON-ready), through ``cache`` keyed by (id, version).
+
+    The key is sound because every change of a patient's values goes through ``store_frame``, which
+    increments ``version`` in the same transaction.
     """
-    _pk, version, site = visible_pk(conn, patient_id, sites)
+    key = (patient_id, version)
+    if cache is not None and key in cache:
+        return dict(cache[key])
     frame = load_frame(conn, filters={ID_COLUMN: patient_id})
     values = json_records(frame)[0] if not frame.empty else {}
     values = {
@@ -304,6 +309,30 @@ def get_record(conn: Connection, patient_id: str, *, sites: Sequence[str] | None
         for k, v in values.items()
         if k not in (ID_COLUMN, SITE_COLUMN) and v is not None
     }
+    if cache is not None:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[key] = dict(values)
+    return values
+
+
+def get_record(
+    conn: Connection,
+    patient_id: str,
+    *,
+    sites: Sequence[str] | None = None,
+    cache: ValuesCache | None = None,
+) -> PatientRecord:
+    """One visible patient with values, follow-ups and derived survival.
+
+    ``cache``: an optional mapping (owned by the caller, one per database) that keeps values by
+    (patient id, version), so a record read again unchanged costs no pivot of its values.
+
+    Raises:
+        RecordNotFound: absent or not visible.
+    """
+    _pk, version, site = visible_pk(conn, patient_id, sites)
+    values = _values(conn, patient_id, version, cache)
     followups = list_follow_up(conn, patient_id)
     survival = derive_survival(values.get("surgery_date"), followups)
     return PatientRecord(patient_id, site, version, values, [_followup_dict(f) for f in followups], survival)
@@ -447,8 +476,9 @@ def update_record(
     ctx: WriteContext,
     *,
     sites: Sequence[str] | None = None,
-) -> PatientRecord:
-    """Change some values of a visible patient, if it is still at ``expected_version``.
+    cache: ValuesCache | None = None,
+) -> int:
+    """Change some values of a visible patient, if it is still at ``expected_version``; the new version.
 
     The whole record after the change is checked (cross-field rules included); an empty value clears
     the field. The version check and the write happen in the caller's transaction: the check takes
@@ -465,7 +495,10 @@ def update_record(
         .where(Patient.patient_id == patient_id, Patient.version == expected_version)
         .values(version=Patient.version)
     ).rowcount
-    stored = _stored_text(conn, patient_id)
+    if locked == 1:
+        stored = {k: _text(v) for k, v in _values(conn, patient_id, expected_version, cache).items()}
+    else:
+        stored = _stored_text(conn, patient_id)
     if locked != 1:
         current = conn.execute(select(Patient.version).where(Patient.patient_id == patient_id)).scalar_one()
         raise VersionConflict(
@@ -483,7 +516,7 @@ def update_record(
     if errors:
         raise RecordInvalid(errors)
     store_frame(conn, _typed_row(merged, values), ctx)
-    return get_record(conn, patient_id)
+    return int(conn.execute(select(Patient.version).where(Patient.patient_id == patient_id)).scalar_one())
 
 
 def _changes_since(conn: Connection, patient_id: str, version: int) -> list[dict[str, Any]]:

@@ -187,4 +187,3 @@ def score_ranges(given: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         if found is not None and found.missing:
             out[spec.key] = found.to_dict()
     return out
-

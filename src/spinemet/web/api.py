@@ -8,6 +8,7 @@ login answer). Errors are ``{"error", "detail"}`` (invalid values add ``"errors"
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import tempfile
 from pathlib import Path
@@ -219,18 +220,22 @@ def patients(
     return {"total": total, "items": items}
 
 
-def _record_answer(record: Any) -> dict[str, Any]:
+@functools.lru_cache(maxsize=4096)
+def _scored(items: tuple[tuple[str, str], ...]) -> str:
+    """The scores and verdicts of a record's values as JSON text (a pure function of the values)."""
     from spinemet.cohort.patient_card import PatientCardError, score_patient
 
-    out = record.to_dict()
     try:
-        card = score_patient({k: _text(v) for k, v in record.values.items()})
-        out["scores"] = json.loads(json.dumps(card["scores"], default=_json_default))
-        out["pathway"] = json.loads(json.dumps(card["pathway"], default=_json_default))
+        card = score_patient(dict(items))
     except PatientCardError as err:  # stored before a rule changed: show why it cannot be scored
-        out["scores"] = {}
-        out["pathway"] = None
-        out["score_problems"] = err.lines
+        return json.dumps({"scores": {}, "pathway": None, "score_problems": err.lines})
+    return json.dumps({"scores": card["scores"], "pathway": card["pathway"]}, default=_json_default)
+
+
+def _record_answer(record: Any) -> dict[str, Any]:
+    """A record with its scores and verdicts (``spinemet.cohort.patient_card``)."""
+    out = record.to_dict()
+    out.update(json.loads(_scored(tuple(sorted((k, _text(v)) for k, v in record.values.items())))))
     return out
 
 
@@ -242,7 +247,7 @@ def patient(
     visible."""
     try:
         with ctx_of(request).reading() as conn:
-            record = get_record(conn, patient_id, sites=records_scope(account))
+            record = get_record(conn, patient_id, sites=records_scope(account), cache=ctx_of(request).values)
     except RecordNotFound:
         raise HTTPException(404, "no such patient") from None
     return _record_answer(record)
@@ -285,8 +290,8 @@ def update_patient(
         raise HTTPException(428, "send If-Match: <version> (the version the edit started from)") from None
     try:
         with ctx_of(request).writing() as conn:
-            record = update_record(conn, patient_id, expected, body.values, _write_ctx(account, body.reason),
-                                   sites=scope)  # fmt: skip
+            version = update_record(conn, patient_id, expected, body.values, _write_ctx(account, body.reason),
+                                    sites=scope, cache=ctx_of(request).values)  # fmt: skip
     except RecordNotFound:
         raise HTTPException(404, "no such patient") from None
     except RecordInvalid as err:
@@ -303,6 +308,10 @@ def update_patient(
             },
             status_code=412,
         )
+    with ctx_of(request).reading() as conn:  # read back after the commit: the write lock is held briefly
+        record = get_record(conn, patient_id, sites=scope, cache=ctx_of(request).values)
+    if record.version != version:  # saved again meanwhile: answer with the state this save made
+        record.version = version
     return _record_answer(record)
 
 
@@ -321,7 +330,7 @@ def add_followup(
                 frankel=body.frankel, barthel=body.barthel, vas=body.vas, notes=body.notes,
                 sites=records_scope(account),
             )  # fmt: skip
-            record = get_record(conn, patient_id, sites=records_scope(account))
+            record = get_record(conn, patient_id, sites=records_scope(account), cache=ctx_of(request).values)
     except RecordNotFound:
         raise HTTPException(404, "no such patient") from None
     except RecordInvalid as err:

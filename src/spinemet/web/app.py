@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spinemet.registry.accounts import Account, session_account
+from spinemet.registry.accounts import Account, needs_touch, session_account
 from spinemet.registry.engine import make_engine
 from spinemet.registry.schema import ensure_schema
 from spinemet.web.access import Action, can
@@ -58,8 +59,11 @@ class WebContext:
         self.engine = engine
         self.secure_cookies = secure_cookies
         self.sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = threading.Lock() if self.sqlite else None
         #: session token -> {handle: patient_id}: page URLs name a record by a random handle, never its id.
         self.handles: dict[str, dict[str, str]] = {}
+        #: (patient id, version) -> values: see ``registry.records.get_record``.
+        self.values: dict[tuple[str, int], dict[str, Any]] = {}
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -71,13 +75,17 @@ class WebContext:
     def writing(self) -> Iterator[Connection]:
         """A write transaction, committed on success and rolled back on any error.
 
-        On SQLite the first statement takes the write lock (a no-op UPDATE), so a transaction that reads
-        and then writes waits for the other writers (busy_timeout) instead of failing with
-        SQLITE_BUSY_SNAPSHOT when another writer committed in between.
+        On SQLite (one writer at a time) this process's writers queue on a lock, which wakes the next one
+        at once (SQLite's busy handler sleeps in steps of up to 100 ms), and the first statement takes the
+        database's write lock (a no-op UPDATE), so a transaction that reads and then writes waits for
+        writers of other processes (busy_timeout) instead of failing with SQLITE_BUSY_SNAPSHOT.
         """
-        with self.engine.begin() as conn:
-            if self.sqlite:
-                conn.exec_driver_sql("UPDATE login_failure SET failures = failures WHERE 0")
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE login_failure SET failures = failures WHERE 0")
             yield conn
 
     def handle_for(self, token: str, patient_id: str) -> str:
@@ -110,8 +118,12 @@ def session_of(request: Request) -> tuple[Account, str, str] | None:
     found = None
     if token and len(token) < 200:
         web = ctx_of(request)
-        with web.engine.begin() as conn:
-            live = session_account(conn, token)
+        with web.reading() as conn:
+            live = session_account(conn, token, touch=False)
+            touch = live is not None and needs_touch(conn, token)
+        if touch:
+            with web.writing() as conn:
+                live = session_account(conn, token)
         if live is not None:
             found = (live[0], live[1], token)
     request.state.session = found
