@@ -35,6 +35,8 @@ MATRIX = [
     ("GET", "/api/audit", None, (200, 403, 403, 200, 401)),
     ("GET", "/api/export", None, (200, 200, 200, 403, 401)),
     ("GET", "/api/export?deidentified=false", None, (200, 200, 403, 403, 401)),
+    ("POST", "/api/import", "own", (200, 200, 403, 403, 401)),
+    ("POST", "/api/import", "other", (200, 422, 403, 403, 401)),
     ("GET", "/api/users", None, (200, 403, 403, 403, 401)),
     ("POST", "/api/users", None, (201, 403, 403, 403, 401)),
     ("POST", "/api/score", None, (200, 200, 200, 200, 200)),
@@ -45,6 +47,7 @@ MATRIX = [
     ("GET", "/report", None, (200, 200, 200, 403, 303)),
     ("GET", "/report/document", None, (200, 200, 200, 403, 303)),
     ("GET", "/audit", None, (200, 403, 403, 200, 303)),
+    ("GET", "/import", None, (200, 200, 403, 403, 303)),
     ("GET", "/users", None, (200, 403, 403, 403, 303)),
 ]
 
@@ -80,10 +83,16 @@ def test_access_matrix(app, sign_in, anonymous, engine) -> None:
                 headers["If-Match"] = str(version)
             body = _body(method, url, where)
             session = sessions[role]
+            payload: dict[str, object] = {"json": body}
+            if url == "/api/import":  # a dry run of a one-row file of the own / other centre
+                site = "A" if where == "own" else "B"
+                payload = {
+                    "files": {"file": ("f.csv", f"patient_id,site,kps\nI{next(_counter)},{site},60\n")}
+                }
             if session is None:
-                answer = anonymous.request(method, target, json=body, headers=headers, follow_redirects=False)
+                answer = anonymous.request(method, target, headers=headers, follow_redirects=False, **payload)
             else:
-                answer = session.send(method, target, json=body, headers=headers, follow_redirects=False)
+                answer = session.send(method, target, headers=headers, follow_redirects=False, **payload)
             if answer.status_code != status:
                 failures.append(
                     f"{method} {url} ({where}) as {role}: {answer.status_code}, expected {status}"

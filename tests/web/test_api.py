@@ -176,3 +176,28 @@ def test_export_of_visible_centres(sign_in, deidentified: bool) -> None:
     assert ("PA1" in text) is (not deidentified)
     viewer = sign_in("viewer_a")
     assert viewer.client.get("/api/export", params={"deidentified": False}).status_code == 403
+
+
+def test_import_dry_run_then_store_and_every_problem_listed(sign_in, engine) -> None:
+    s = sign_in("editor_a")
+    good = "patient_id,site,kps,sex\nPA1,A,90,F\nPN1,A,60,M\nPN2,A,50,F\n"
+    dry = s.send("POST", "/api/import", files={"file": ("cohort.csv", good)}, data={"dry_run": "true"})
+    assert dry.status_code == 200
+    assert {k: dry.json()[k] for k in ("inserted", "updated", "unchanged", "values_changed", "stored")} == {
+        "inserted": 2, "updated": 1, "unchanged": 0, "values_changed": 1, "stored": False,
+    }  # fmt: skip
+    assert s.client.get("/api/patients").json()["total"] == 2  # nothing stored by the dry run
+    done = s.send("POST", "/api/import", files={"file": ("cohort.csv", good)}, data={"dry_run": "false"})
+    assert done.json()["stored"] is True and done.json()["inserted"] == 2
+    assert s.client.get("/api/patients").json()["total"] == 4
+    with engine.connect() as conn:
+        trail = audit_frame(conn, record_id="PN1")
+    assert list(trail["source_file"]) == ["cohort.csv"] and list(trail["username"]) == ["editor_a"]
+    bad = "patient_id,site,kps,sex\nPN3,A,65,F\nPN4,A,60,Q\n"
+    refused = s.send("POST", "/api/import", files={"file": ("bad.csv", bad)}, data={"dry_run": "false"})
+    assert refused.status_code == 422
+    found = [(e["row"], e["column"], e["value"], e["allowed"]) for e in refused.json()["errors"]]
+    assert found == [(2, "kps", "65", "10-100 in steps of 10"), (3, "sex", "Q", "one of: M, F")]
+    other = s.send("POST", "/api/import", files={"file": ("o.csv", "patient_id,site\nPB1,A\n")})
+    assert other.status_code == 422  # PB1 belongs to centre B: not updatable from centre A
+    assert "PB1" not in other.text

@@ -14,7 +14,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -474,6 +485,112 @@ def csv_safe(frame: Any) -> Any:
         out[name] = out[name].map(
             lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
         )
+    return out
+
+
+# ------------------------------------------------------------------------------------------- import
+MAX_UPLOAD = 50 * 1024 * 1024
+IMPORT_SUFFIXES = (".csv", ".xlsx", ".sav")
+
+
+class _DryRun(Exception):
+    """Raised inside the import transaction to roll a dry run back."""
+
+
+@router.post("/import")
+def import_upload(
+    request: Request,
+    file: UploadFile = File(...),
+    dry_run: bool = Form(default=True),
+    reason: str | None = Form(default=None, max_length=1000),
+    account: Account = Depends(require(Action.IMPORT)),
+) -> Any:
+    """Import a cohort file (CSV, Excel, SPSS) in one transaction; ``dry_run`` (default) reports what
+    would be added and changed and stores nothing. 422 lists every problem (row, column, value,
+    allowed); rows of centres the user may not edit are refused."""
+    import hashlib
+
+    from spinemet.cohort import CohortValidationError
+    from spinemet.registry.importer import read_for_import
+    from spinemet.registry.store import store_frame
+
+    name = Path(file.filename or "upload.csv").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in IMPORT_SUFFIXES:
+        return _invalid([{"column": None, "value": suffix, "message": f"file type {suffix!r} not accepted",
+                          "allowed": ", ".join(IMPORT_SUFFIXES)}])  # fmt: skip
+    data = file.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise HTTPException(413, f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+    with tempfile.TemporaryDirectory(prefix="spinemet-import-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            frame, warnings, _rejected, _problems = read_for_import(path)
+        except CohortValidationError as err:
+            return JSONResponse(
+                {"error": "invalid input", "detail": "nothing was stored",
+                 "errors": [p.to_dict() for p in err.problems if p.severity == "error"]},
+                status_code=422,
+            )  # fmt: skip
+        except (ValueError, OSError) as err:
+            return _invalid(
+                [{"column": None, "value": None, "message": str(err)[:300], "allowed": "a cohort file"}]
+            )
+    refused = _import_refusals(request, account, frame)
+    if refused:
+        return _invalid(refused)
+    ctx = WriteContext(username=account.username, reason=(reason or "").strip() or f"import of {name} (web)",
+                       source_file=name, source_sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
+    result: Any = None
+    try:
+        with ctx_of(request).writing() as conn:
+            result = store_frame(conn, frame, ctx)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return {
+        "dry_run": dry_run,
+        "stored": not dry_run,
+        "patients": len(frame),
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "values_changed": result.values_changed,
+        "warnings": [p.to_dict() for p in warnings],
+    }
+
+
+def _import_refusals(request: Request, account: Account, frame: Any) -> list[dict[str, Any]]:
+    """Rows the user may not write: a centre not granted, or an id registered in another centre."""
+    from sqlalchemy import select
+
+    from spinemet.registry.models import Patient, Site
+
+    out: list[dict[str, Any]] = []
+    sites = frame["site"] if "site" in frame.columns else [None] * len(frame)
+    for position, site in enumerate(sites):
+        code = None if site is None or site != site else str(site)
+        if not can_write_site(account, code):
+            out.append({"column": "site", "value": code, "row": position + 2,
+                        "message": f"row {position + 2}: site: got {code!r}; allowed: a centre you may edit",
+                        "allowed": ", ".join(records_scope(account) or ()) or "any"})  # fmt: skip
+    scope = records_scope(account)
+    if scope is not None:
+        ids = [str(v) for v in frame["patient_id"]]
+        with ctx_of(request).reading() as conn:
+            taken = conn.execute(
+                select(Patient.patient_id)
+                .select_from(Patient)
+                .outerjoin(Site, Site.id == Patient.site_id)
+                .where(Patient.patient_id.in_(ids), (Site.code.is_(None)) | (Site.code.not_in(list(scope))))
+            ).scalars()
+            for pid in taken:
+                row = ids.index(pid) + 2
+                out.append({"column": "patient_id", "value": None, "row": row,
+                            "message": f"row {row}: patient_id: already used; allowed: a new pseudonymous id",
+                            "allowed": "a new pseudonymous id"})  # fmt: skip
     return out
 
 

@@ -25,6 +25,7 @@ NAV = (
     ("/calculator", "Calculator", None),
     ("/patients", "Patients", Action.READ_RECORDS),
     ("/report", "Report", Action.READ_REPORT),
+    ("/import", "Import", Action.IMPORT),
     ("/audit", "Audit trail", Action.READ_AUDIT),
     ("/users", "Users", Action.ADMINISTER),
 )
@@ -152,6 +153,13 @@ def report_download(kind: str, request: Request) -> Response:
     return Response(
         content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+@router.get("/import")
+def import_page(request: Request) -> Response:
+    if (gate := _gate(request, Action.IMPORT)) is not None:
+        return gate
+    return _render(request, "import.html", "import")
 
 
 @router.get("/audit")

@@ -362,6 +362,39 @@ const pages = {
     load();
   },
 
+  import() {
+    const form = document.getElementById("import-form");
+    const summary = document.getElementById("import-summary");
+    const table = document.getElementById("import-problems");
+    const send = async (dryRun) => {
+      const data = new FormData();
+      data.append("file", document.getElementById("import-file").files[0]);
+      data.append("dry_run", dryRun ? "true" : "false");
+      data.append("reason", document.getElementById("import-reason").value);
+      const response = await fetch("/api/import", { method: "POST", body: data, headers: { "X-CSRF-Token": csrf() } });
+      const body = await response.json();
+      const rows = table.querySelector("tbody");
+      rows.replaceChildren();
+      if (response.status === 200) {
+        table.hidden = true;
+        const verb = body.dry_run ? "would add" : "added";
+        summary.textContent = `${body.patients} patient(s): ${verb} ${body.inserted}, ` +
+          `${body.dry_run ? "would change" : "changed"} ${body.updated} (${body.values_changed} value(s)), ` +
+          `${body.unchanged} unchanged.${body.dry_run ? " Nothing stored yet." : " Stored."}`;
+      } else {
+        summary.textContent = body.detail || `error ${response.status}`;
+        table.hidden = !(body.errors && body.errors.length);
+        for (const e of body.errors || []) {
+          const row = el("tr");
+          for (const cell of [e.row, e.column, e.value, e.message, e.allowed]) row.append(el("td", cell));
+          rows.append(row);
+        }
+      }
+    };
+    form.addEventListener("submit", (event) => { event.preventDefault(); send(true); });
+    document.getElementById("import-commit").addEventListener("click", () => send(false));
+  },
+
   users() {
     const body = document.querySelector("#user-list tbody");
     const form = document.getElementById("user-form");
