@@ -50,6 +50,7 @@ REPORT_CSP = (
     "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+_UNSET = object()
 
 
 class WebContext:
@@ -112,8 +113,9 @@ def ctx_of(request: Request) -> WebContext:
 
 def session_of(request: Request) -> tuple[Account, str, str] | None:
     """(account, CSRF token, cookie token) of the request's live session, cached on the request."""
-    if "session" in request.state._state:
-        return request.state.session  # type: ignore[no-any-return]
+    cached = getattr(request.state, "session", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[no-any-return]
     token = request.cookies.get(COOKIE)
     found = None
     if token and len(token) < 200:
