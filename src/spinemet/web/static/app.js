@@ -70,7 +70,7 @@ function showErrors(form, errors) {
   const general = [];
   for (const e of errors || []) {
     const field = e.column ? form.querySelector(`.field[data-field="${CSS.escape(e.column)}"]`) : null;
-    const text = e.allowed ? `${e.message} (allowed: ${e.allowed})` : e.message;
+    const text = e.allowed && !e.message.includes("allowed") ? `${e.message} (allowed: ${e.allowed})` : e.message;
     if (field) {
       field.classList.add("invalid");
       const slot = field.querySelector(".error");
