@@ -64,9 +64,11 @@ async def client_loop(
     errors: list[str] = out["errors"]  # type: ignore[assignment]
     acked: dict[str, int] = out["acked"]  # type: ignore[assignment]
     rng = random.Random(k)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        login = await client.post("/api/login", json={"username": "editor_a", "password": PASSWORD})
-        await ready.wait()  # every client signed in (argon2 is slow by design): then the timed phase
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        try:
+            login = await client.post("/api/login", json={"username": "editor_a", "password": PASSWORD})
+        finally:
+            await ready.wait()  # every client signed in (argon2 is slow by design): then the timed phase
         if login.status_code != 200:
             errors.append(f"login {login.status_code}")
             return

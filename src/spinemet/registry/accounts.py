@@ -35,12 +35,14 @@ __all__ = [
     "Account",
     "LockedOut",
     "add_user",
+    "check_lockout",
     "check_password",
     "end_session",
     "ensure_first_admin",
     "list_users",
     "needs_touch",
     "open_session",
+    "record_attempt",
     "session_account",
     "sign_in",
 ]
@@ -139,42 +141,56 @@ def _account(conn: Connection, user_id: int) -> Account | None:
     return Account(user_id, row.username, row.role, sites)
 
 
-def sign_in(
-    conn: Connection, username: str, password: str, *, now: dt.datetime | None = None
-) -> Account | None:
-    """Check a password with throttling; the account, or ``None`` for a wrong name or password.
-
-    Raises:
-        LockedOut: the name is throttled or locked (the password is not even checked).
-    """
+def check_lockout(conn: Connection, username: str, *, now: dt.datetime | None = None) -> None:
+    """Raise ``LockedOut`` when ``username`` may not try to sign in now (read only)."""
     now = now or utc_now()
-    name = username[:100]
-    failure = conn.execute(select(LoginFailure.__table__).where(LoginFailure.username == name)).first()
+    failure = conn.execute(
+        select(LoginFailure.__table__).where(LoginFailure.username == username[:100])
+    ).first()
     if failure is not None and failure.locked_until is not None and failure.locked_until > now:
         raise LockedOut(max(1, int((failure.locked_until - now).total_seconds() + 0.999)))
-    if verify_user(conn, name, password):
+
+
+def record_attempt(
+    conn: Connection, username: str, success: bool, *, now: dt.datetime | None = None
+) -> Account | None:
+    """Record a checked sign-in: reset the failures and return the account, or count the failure and
+    set the throttle/lock (returns ``None``)."""
+    now = now or utc_now()
+    name = username[:100]
+    if success:
         conn.execute(delete(LoginFailure).where(LoginFailure.username == name))
         user_id = conn.execute(select(User.id).where(User.username == name)).scalar_one()
         return _account(conn, int(user_id))
+    failure = conn.execute(select(LoginFailure.__table__).where(LoginFailure.username == name)).first()
     failures = 1 if failure is None else failure.failures + 1
     locked_until = None
     if failures >= LOCK_FROM:
         locked_until = now + LOCK_FOR
     elif failures >= THROTTLE_FROM:
         locked_until = now + dt.timedelta(seconds=min(2 ** (failures - THROTTLE_FROM), 60))
+    values = {"failures": failures, "last_failure": now, "locked_until": locked_until}
     if failure is None:
-        conn.execute(
-            insert(LoginFailure).values(
-                username=name, failures=failures, last_failure=now, locked_until=locked_until
-            )
-        )
+        conn.execute(insert(LoginFailure).values(username=name, **values))
     else:
-        conn.execute(
-            update(LoginFailure)
-            .where(LoginFailure.username == name)
-            .values(failures=failures, last_failure=now, locked_until=locked_until)
-        )
+        conn.execute(update(LoginFailure).where(LoginFailure.username == name).values(**values))
     return None
+
+
+def sign_in(
+    conn: Connection, username: str, password: str, *, now: dt.datetime | None = None
+) -> Account | None:
+    """Check a password with throttling; the account, or ``None`` for a wrong name or password.
+
+    The web application runs the three steps itself so that the (deliberately slow) argon2 check
+    happens outside the write transaction: :func:`check_lockout`, ``verify_user``, :func:`record_attempt`.
+
+    Raises:
+        LockedOut: the name is throttled or locked (the password is not even checked).
+    """
+    now = now or utc_now()
+    check_lockout(conn, username, now=now)
+    return record_attempt(conn, username, verify_user(conn, username[:100], password), now=now)
 
 
 def _digest(token: str) -> str:

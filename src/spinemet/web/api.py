@@ -34,10 +34,11 @@ from spinemet.registry.accounts import (
     Account,
     LockedOut,
     add_user,
+    check_lockout,
     end_session,
     list_users,
     open_session,
-    sign_in,
+    record_attempt,
 )
 from spinemet.registry.audit import WriteContext
 from spinemet.registry.records import (
@@ -52,6 +53,7 @@ from spinemet.registry.records import (
     list_records,
     report_frame,
 )
+from spinemet.registry.users import verify_user
 from spinemet.web.access import Action, can, can_write_site, records_scope
 from spinemet.web.app import COOKIE, WebContext, ctx_of, require, require_csrf, session_of
 
@@ -117,13 +119,16 @@ def login(body: LoginIn, request: Request, response: Response) -> dict[str, Any]
     web = ctx_of(request)
     old = request.cookies.get(COOKIE)
     try:
+        with web.reading() as conn:  # the slow argon2 check runs outside the write transaction
+            check_lockout(conn, body.username)
+            ok = verify_user(conn, body.username[:100], body.password)
         with web.writing() as conn:
             if old:
                 end_session(conn, old)
-            account = sign_in(conn, body.username, body.password)
-            if account is None:
-                token = None
-            else:
+            check_lockout(conn, body.username)  # a concurrent failure may have locked the name meanwhile
+            account = record_attempt(conn, body.username, ok)
+            token = None
+            if account is not None:
                 token, csrf = open_session(conn, account)
     except LockedOut as err:
         raise HTTPException(429, str(err), headers={"Retry-After": str(err.retry_after)}) from None
