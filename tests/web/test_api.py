@@ -45,7 +45,12 @@ def test_patient_list_get_create_patch_followup(sign_in, engine) -> None:
     assert listing["total"] == 2
     assert [p["patient_id"] for p in listing["items"]] == ["PA1", "PA2"]
     assert {p["site"] for p in listing["items"]} == {"A"}
-    assert listing["items"][0]["version"] == 1 and listing["items"][0]["tokuhashi_band"] is None
+    first = listing["items"][0]
+    assert first["version"] == 1 and first["tokuhashi"] == 11 and first["tokuhashi_band"] == "9-11"
+    assert s.client.get("/api/patients", params={"tokuhashi_band": "9-11"}).json()["total"] == 2
+    assert s.client.get("/api/patients", params={"tokuhashi_band": "12-15"}).json()["total"] == 0
+    assert s.client.get("/api/patients", params={"surgery_from": "2021-03-02"}).json()["total"] == 0
+    assert s.client.get("/api/patients", params={"procedure": "mist", "limit": 1}).json()["total"] == 2
 
     one = s.client.get("/api/patients/PA1").json()
     assert one["patient_id"] == "PA1" and one["site"] == "A" and one["version"] == 1

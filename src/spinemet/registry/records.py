@@ -355,9 +355,12 @@ def list_records(
     Filters: centre, surgery date range (inclusive), procedure code, Tokuhashi band code (``0-8``,
     ``9-11``, ``12-15``; from the stored total or computed from its six items).
     """
+    from spinemet.cohort.schema import TOKUHASHI_COMPONENTS
+    from spinemet.errors import InvalidInputError
+    from spinemet.scores.tokuhashi import tokuhashi
     from spinemet.scores.tokuhashi import tokuhashi_band as band_of
 
-    columns = ["surgery_date", "procedure", "primary_tumor", "tokuhashi"]
+    columns = ["surgery_date", "procedure", "primary_tumor", "tokuhashi", *TOKUHASHI_COMPONENTS]
     frame = load_frame(conn, columns=columns)
     versions = dict(conn.execute(select(Patient.patient_id, Patient.version)).all())
     if sites is not None:
@@ -375,10 +378,18 @@ def list_records(
         frame = frame[dates <= pd.Timestamp(surgery_to)]
     if procedure:
         frame = frame[frame["procedure"] == procedure]
-    bands = []
-    for total in frame["tokuhashi"]:
-        bands.append(None if pd.isna(total) else band_of(int(total))[0])
-    frame = frame.assign(tokuhashi_band=bands)
+    totals: list[float] = []
+    for row in frame[["tokuhashi", *TOKUHASHI_COMPONENTS]].itertuples(index=False):
+        total = row[0]
+        if pd.isna(total):  # not given: from its six items when all are there (the real score)
+            items = {k: v for k, v in zip(TOKUHASHI_COMPONENTS, row[1:], strict=True) if not pd.isna(v)}
+            try:
+                total = tokuhashi(**items).total if len(items) == len(TOKUHASHI_COMPONENTS) else None
+            except InvalidInputError:
+                total = None
+        totals.append(float("nan") if total is None else float(total))
+    bands = [None if pd.isna(t) else band_of(int(t))[0] for t in totals]
+    frame = frame.assign(tokuhashi=totals, tokuhashi_band=bands)
     if tokuhashi_band:
         frame = frame[frame["tokuhashi_band"] == tokuhashi_band]
     total_n = len(frame)
