@@ -37,16 +37,19 @@ __all__ = [
     "FieldError",
     "FollowUpRefused",
     "PatientRecord",
+    "PreparedUpdate",
     "RecordExists",
     "RecordInvalid",
     "RecordNotFound",
     "VersionConflict",
     "add_visit",
+    "apply_update",
     "check_values",
     "create_record",
     "derive_survival",
     "get_record",
     "list_records",
+    "prepare_update",
     "report_frame",
     "update_record",
     "visible_pk",
@@ -479,6 +482,81 @@ def create_record(
     return get_record(conn, pid)
 
 
+@dataclass(frozen=True)
+class PreparedUpdate:
+    """A checked change of one patient, ready to be written if the record is still at ``version``."""
+
+    patient_id: str
+    version: int
+    frame: pd.DataFrame
+    values: dict[str, Any]
+
+
+def _conflict(conn: Connection, patient_id: str, expected: int, values: Mapping[str, Any]) -> VersionConflict:
+    stored = _stored_text(conn, patient_id)
+    current = conn.execute(select(Patient.version).where(Patient.patient_id == patient_id)).scalar_one()
+    return VersionConflict(
+        expected,
+        int(current),
+        [
+            {"column": k, "yours": _text(v), "theirs": stored.get(k, "")}
+            for k, v in values.items()
+            if _text(v) != stored.get(k, "")
+        ],
+        _changes_since(conn, patient_id, expected),
+    )
+
+
+def prepare_update(
+    conn: Connection,
+    patient_id: str,
+    expected_version: int,
+    values: Mapping[str, Any],
+    *,
+    sites: Sequence[str] | None = None,
+    cache: ValuesCache | None = None,
+) -> PreparedUpdate:
+    """Check a change of a visible patient against the record at ``expected_version`` (reads only).
+
+    The whole record after the change is checked (cross-field rules included); an empty value clears
+    the field. Done outside the write transaction; :func:`apply_update` then writes it only if the
+    record is still at that version, so the checked record is the one changed.
+
+    Raises:
+        RecordNotFound, RecordInvalid, VersionConflict (the record is already at another version).
+    """
+    _pk, version, _site = visible_pk(conn, patient_id, sites)
+    values = {str(k): v for k, v in values.items() if k not in (ID_COLUMN, SITE_COLUMN)}
+    if version != expected_version:
+        raise _conflict(conn, patient_id, expected_version, values)
+    stored = {k: _text(v) for k, v in _values(conn, patient_id, expected_version, cache).items()}
+    merged = {**stored, ID_COLUMN: patient_id, **{k: _text(v) for k, v in values.items()}}
+    errors = check_values(merged)
+    if errors:
+        raise RecordInvalid(errors)
+    return PreparedUpdate(patient_id, expected_version, _typed_row(merged, values), values)
+
+
+def apply_update(conn: Connection, prepared: PreparedUpdate, ctx: WriteContext) -> int:
+    """Write a prepared change in the caller's transaction if the record is still at its version; the
+    new version. The check takes the row's write lock first (``UPDATE ... WHERE version = expected``),
+    so of two concurrent saves from the same version exactly one passes.
+
+    Raises:
+        VersionConflict: the record moved on since the change was prepared (nothing written).
+    """
+    pid = prepared.patient_id
+    locked = conn.execute(
+        update(Patient)
+        .where(Patient.patient_id == pid, Patient.version == prepared.version)
+        .values(version=Patient.version)
+    ).rowcount
+    if locked != 1:
+        raise _conflict(conn, pid, prepared.version, prepared.values)
+    store_frame(conn, prepared.frame, ctx)
+    return int(conn.execute(select(Patient.version).where(Patient.patient_id == pid)).scalar_one())
+
+
 def update_record(
     conn: Connection,
     patient_id: str,
@@ -489,45 +567,13 @@ def update_record(
     sites: Sequence[str] | None = None,
     cache: ValuesCache | None = None,
 ) -> int:
-    """Change some values of a visible patient, if it is still at ``expected_version``; the new version.
-
-    The whole record after the change is checked (cross-field rules included); an empty value clears
-    the field. The version check and the write happen in the caller's transaction: the check takes
-    the row's write lock first (``UPDATE ... WHERE version = expected``), so two concurrent saves
-    cannot both pass it.
+    """:func:`prepare_update` then :func:`apply_update` on one connection; the new version.
 
     Raises:
         RecordNotFound, RecordInvalid, VersionConflict.
     """
-    visible_pk(conn, patient_id, sites)
-    values = {str(k): v for k, v in values.items() if k not in (ID_COLUMN, SITE_COLUMN)}
-    locked = conn.execute(
-        update(Patient)
-        .where(Patient.patient_id == patient_id, Patient.version == expected_version)
-        .values(version=Patient.version)
-    ).rowcount
-    if locked == 1:
-        stored = {k: _text(v) for k, v in _values(conn, patient_id, expected_version, cache).items()}
-    else:
-        stored = _stored_text(conn, patient_id)
-    if locked != 1:
-        current = conn.execute(select(Patient.version).where(Patient.patient_id == patient_id)).scalar_one()
-        raise VersionConflict(
-            expected_version,
-            int(current),
-            [
-                {"column": k, "yours": _text(v), "theirs": stored.get(k, "")}
-                for k, v in values.items()
-                if _text(v) != stored.get(k, "")
-            ],
-            _changes_since(conn, patient_id, expected_version),
-        )
-    merged = {**stored, ID_COLUMN: patient_id, **{k: _text(v) for k, v in values.items()}}
-    errors = check_values(merged)
-    if errors:
-        raise RecordInvalid(errors)
-    store_frame(conn, _typed_row(merged, values), ctx)
-    return int(conn.execute(select(Patient.version).where(Patient.patient_id == patient_id)).scalar_one())
+    prepared = prepare_update(conn, patient_id, expected_version, values, sites=sites, cache=cache)
+    return apply_update(conn, prepared, ctx)
 
 
 def _changes_since(conn: Connection, patient_id: str, version: int) -> list[dict[str, Any]]:

@@ -297,7 +297,7 @@ def update_patient(
     account: Account = Depends(require(Action.WRITE_RECORDS)),
 ) -> Any:
     """Change values; ``If-Match: <version>`` required; 412 with what changed when the version is stale."""
-    from spinemet.registry.records import update_record
+    from spinemet.registry.records import apply_update, prepare_update
 
     scope = records_scope(account)
     try:
@@ -305,9 +305,11 @@ def update_patient(
     except ValueError:
         raise HTTPException(428, "send If-Match: <version> (the version the edit started from)") from None
     try:
-        with ctx_of(request).writing() as conn:
-            version = update_record(conn, patient_id, expected, body.values, _write_ctx(account, body.reason),
-                                    sites=scope, cache=ctx_of(request).values)  # fmt: skip
+        web = ctx_of(request)
+        with web.reading() as conn:  # validation outside the write transaction (SQLite: one writer)
+            prepared = prepare_update(conn, patient_id, expected, body.values, sites=scope, cache=web.values)
+        with web.writing() as conn:
+            version = apply_update(conn, prepared, _write_ctx(account, body.reason))
     except RecordNotFound:
         raise HTTPException(404, "no such patient") from None
     except RecordInvalid as err:
