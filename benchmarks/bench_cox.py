@@ -90,22 +90,13 @@ def main() -> None:
         rep = 3 if n <= 10**5 else 1
         t_sm, fit, _ = timed(lambda d=d: cox(d, "time", "event", COVS), repeat=rep)
         _, _, peak = timed(lambda d=d: cox(d, "time", "event", COVS), memory=True)
-        row: dict[str, Any] = {
-            "n": n,
-            "events": int(d["event"].sum()),
-            "unique_times": d["time"].nunique(),
-            "spinemet_cox_s": t_sm,
-            "spinemet_peak_MiB": peak,
-            "spinemet_iter": fit.iterations,
-        }
+        row: dict[str, Any] = {"n": n, "events": int(d["event"].sum()), "unique_times": d["time"].nunique(),
+                               "spinemet_cox_s": t_sm, "spinemet_peak_MiB": peak,
+                               "spinemet_iter": fit.iterations}
         for name, run in (
             ("lifelines", lambda d=d: CoxPHFitter().fit(d[[*COVS, "time", "event"]], "time", "event")),
-            (
-                "statsmodels",
-                lambda d=d: PHReg(
-                    d["time"].to_numpy(), d[COVS].to_numpy(), status=d["event"].to_numpy(), ties="efron"
-                ).fit(),
-            ),
+            ("statsmodels", lambda d=d: PHReg(d["time"].to_numpy(), d[COVS].to_numpy(),
+                                              status=d["event"].to_numpy(), ties="efron").fit()),
         ):
             if not affordable(name, n):
                 row[f"{name}_cox_s"] = float("nan")
@@ -124,12 +115,10 @@ def main() -> None:
             row[f"{name}_max_dcoef"] = float(np.max(np.abs(coef - fit.coef)))
             row[f"{name}_max_dse"] = float(np.max(np.abs(se - fit.summary["se"].to_numpy())))
         # C-index of one marker (x0, a risk factor: higher = shorter survival)
-        t_c, cres, _ = timed(
-            lambda d=d: concordance(d["time"], d["event"], d["x0"], reverse=True), repeat=rep
-        )
-        _, _, cpeak = timed(
-            lambda d=d: concordance(d["time"], d["event"], d["x0"], reverse=True), memory=True
-        )
+        t_c, cres, _ = timed(lambda d=d: concordance(d["time"], d["event"], d["x0"], reverse=True),
+                             repeat=rep)
+        _, _, cpeak = timed(lambda d=d: concordance(d["time"], d["event"], d["x0"], reverse=True),
+                            memory=True)
         row["spinemet_cindex_s"] = t_c
         row["spinemet_cindex_peak_MiB"] = cpeak
         if affordable("lifelines_c", n):
@@ -144,14 +133,12 @@ def main() -> None:
 
     table = pd.DataFrame(rows)
     print("\nSpeed-up (peer time / spinemet time; > 1 = spinemet faster):")
-    out = pd.DataFrame(
-        {
-            "n": table["n"],
-            "cox vs lifelines": table["lifelines_cox_s"] / table["spinemet_cox_s"],
-            "cox vs statsmodels": table["statsmodels_cox_s"] / table["spinemet_cox_s"],
-            "C vs lifelines": table["lifelines_cindex_s"] / table["spinemet_cindex_s"],
-        }
-    )
+    out = pd.DataFrame({
+        "n": table["n"],
+        "cox vs lifelines": table["lifelines_cox_s"] / table["spinemet_cox_s"],
+        "cox vs statsmodels": table["statsmodels_cox_s"] / table["spinemet_cox_s"],
+        "C vs lifelines": table["lifelines_cindex_s"] / table["spinemet_cindex_s"],
+    })
     print(out.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
 
 

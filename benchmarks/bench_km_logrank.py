@@ -120,10 +120,8 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     ns = [n for n in (10**3, 10**4, 10**5, 10**6) if n <= args.max_n]
     rows = [run(n, dec) for dec in (2, None) for n in ns]
-    print(
-        "| data | n | KM spinemet | KM lifelines | KM statsmodels | x lifelines | x statsmodels "
-        "| LR spinemet | LR lifelines | LR statsmodels | x lifelines | x statsmodels | peak MB KM/LR |"
-    )
+    print("| data | n | KM spinemet | KM lifelines | KM statsmodels | x lifelines | x statsmodels "
+          "| LR spinemet | LR lifelines | LR statsmodels | x lifelines | x statsmodels | peak MB KM/LR |")
     print("|---|" + "---:|" * 12)
     for r in rows:
         print(

@@ -163,7 +163,9 @@ def check_same_length(**arrays: Sequence[Any] | np.ndarray | None) -> int:
     first_name, first_len = next(iter(lengths.items()))
     for k, n in lengths.items():
         if n != first_len:
-            raise InvalidInputError(k, f"length {n}", f"the same length as {first_name} ({first_len})")
+            raise InvalidInputError(
+                k, f"length {n}", f"the same length as {first_name} ({first_len})"
+            )
     return first_len
 
 

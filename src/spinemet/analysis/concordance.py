@@ -95,9 +95,8 @@ class ConcordanceResult:
         }
 
 
-def _prefix_count_below(
-    b: NDArray[np.int64], n_values: int, a: NDArray[np.int64], bound: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _prefix_count_below(b: NDArray[np.int64], n_values: int, a: NDArray[np.int64],
+                        bound: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """For each query q: (#{p < a[q] : b[p] < bound[q]}, #{p < a[q] : b[p] <= bound[q]}).
 
     ``b`` holds integer values in [0, n_values) indexed by position p = 0..len(b)-1. A wavelet matrix over
@@ -233,9 +232,8 @@ def concordance(
     e = as_float_array(event, "event")
     x = as_float_array(score, "score")
     if not (t.shape == e.shape == x.shape):
-        raise InvalidInputError(
-            "time/event/score", f"lengths {t.shape[0]}, {e.shape[0]}, {x.shape[0]}", "arrays of equal length"
-        )
+        raise InvalidInputError("time/event/score", f"lengths {t.shape[0]}, {e.shape[0]}, {x.shape[0]}",
+                                "arrays of equal length")
     if not 0 < conf_level < 1:
         raise InvalidInputError("conf_level", conf_level, "a number strictly between 0 and 1")
     s: NDArray[Any] | None = None
@@ -272,11 +270,8 @@ def concordance(
             infl[rows] = i_g
     npair = counts[0] + counts[1] + counts[2]
     if npair == 0:
-        raise InvalidInputError(
-            "time/event",
-            f"{int(ev.sum())} deaths, 0 comparable pairs",
-            "data with at least one comparable pair (a death followed by a later time)",
-        )
+        raise InvalidInputError("time/event", f"{int(ev.sum())} deaths, 0 comparable pairs",
+                                "data with at least one comparable pair (a death followed by a later time)")
     somer = (counts[0] - counts[1]) / npair
     dfbeta = (infl[:, 0] - infl[:, 1]) / npair - (somer / npair) * infl.sum(axis=1)
     var = float(np.sum(dfbeta**2)) / 4.0
@@ -287,16 +282,7 @@ def concordance(
     # -score directly, which gives the same C and the counts in R's reported order.
     conc, disc = counts[0], counts[1]
     return ConcordanceResult(
-        c=float(c),
-        se=se,
-        ci=(float(c - z * se), float(c + z * se)),
-        concordant=float(conc),
-        discordant=float(disc),
-        tied_x=float(counts[2]),
-        tied_y=float(counts[3]),
-        tied_xy=float(counts[4]),
-        n=int(n),
-        n_events=int(ev.sum()),
-        reverse=reverse,
-        conf_level=conf_level,
+        c=float(c), se=se, ci=(float(c - z * se), float(c + z * se)),
+        concordant=float(conc), discordant=float(disc), tied_x=float(counts[2]), tied_y=float(counts[3]),
+        tied_xy=float(counts[4]), n=int(n), n_events=int(ev.sum()), reverse=reverse, conf_level=conf_level,
     )

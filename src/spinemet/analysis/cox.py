@@ -126,7 +126,9 @@ class CoxResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON dictionary of the fit (table rows, tests, counts, method)."""
-        rows = {name: {k: float(v) for k, v in row.items()} for name, row in self.summary.iterrows()}
+        rows = {
+            name: {k: float(v) for k, v in row.items()} for name, row in self.summary.iterrows()
+        }
 
         def test(t: TestResult | None) -> dict[str, float] | None:
             return None if t is None else {"statistic": t.statistic, "df": t.df, "p": t.p}
@@ -183,12 +185,8 @@ def _design(
     names: list[str] = []
     for term in terms:
         if term.column not in frame.columns:
-            raise InvalidInputError(
-                "frame",
-                term.column,
-                "a DataFrame with the model's covariate columns",
-                f"missing column {term.column!r}",
-            )
+            raise InvalidInputError("frame", term.column, "a DataFrame with the model's covariate columns",
+                                    f"missing column {term.column!r}")
         s = frame[term.column]
         if term.kind == "numeric":
             try:
@@ -202,12 +200,9 @@ def _design(
         present = obj[~missing]
         unknown = set(present.unique()) - set(term.levels)
         if unknown:
-            raise InvalidInputError(
-                term.column,
-                sorted(map(str, unknown))[0],
-                ", ".join(map(str, term.levels)),
-                "level not seen when the model was fitted" if not fit else None,
-            )
+            raise InvalidInputError(term.column, sorted(map(str, unknown))[0],
+                                    ", ".join(map(str, term.levels)),
+                                    "level not seen when the model was fitted" if not fit else None)
         for lev in term.levels[1:]:
             col = (obj == lev).to_numpy(dtype=np.float64)
             col[missing] = np.nan
@@ -224,14 +219,8 @@ def _design(
 class _Engine:
     """Sorted data and event-group bookkeeping; ``evaluate(beta)`` gives loglik, score and information."""
 
-    def __init__(
-        self,
-        x: NDArray[np.float64],
-        time: NDArray[np.float64],
-        event: NDArray[np.bool_],
-        strata: NDArray[np.int64],
-        ties: str,
-    ) -> None:
+    def __init__(self, x: NDArray[np.float64], time: NDArray[np.float64], event: NDArray[np.bool_],
+                 strata: NDArray[np.int64], ties: str) -> None:
         # sort by (stratum, time, deaths first) with stable sorts (much faster than np.lexsort)
         order = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
         order = order[np.argsort(time[order], kind="stable")]
@@ -293,15 +282,15 @@ class _Engine:
         """Per row: sum of a per-group quantity over the groups whose risk set contains the row."""
         c = np.cumsum(v, axis=0)
         base_idx = self.gstrat_start - 1
-        base = np.where((base_idx >= 0).reshape((-1,) + (1,) * (v.ndim - 1)), c[np.maximum(base_idx, 0)], 0.0)
+        base = np.where((base_idx >= 0).reshape((-1,) + (1,) * (v.ndim - 1)),
+                        c[np.maximum(base_idx, 0)], 0.0)
         c = c - base
         valid = self.last_group >= 0
         out = c[np.maximum(self.last_group, 0)]
         return np.where(valid.reshape((-1,) + (1,) * (v.ndim - 1)), out, 0.0)
 
-    def _entries(
-        self, r: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    def _entries(self, r: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                                         NDArray[np.float64], NDArray[np.float64]]:
         """Per death entry l (Efron sub-step): denominator, weighted mean of x; plus x*r."""
         x, ev, g, frac = self.x, self.ev, self.group, self.frac
         s0 = self._risk_sum(r)
@@ -309,9 +298,8 @@ class _Engine:
         den = s0[g] - frac * d0[g]
         xr = x * r[:, None]
         s1 = self._risk_sum(xr)
-        d1 = np.column_stack(
-            [np.bincount(g, weights=xr[ev, a], minlength=self.n_groups) for a in range(x.shape[1])]
-        )
+        d1 = np.column_stack([np.bincount(g, weights=xr[ev, a], minlength=self.n_groups)
+                              for a in range(x.shape[1])])
         mean = (s1[g] - frac[:, None] * d1[g]) / den[:, None]
         return den, mean, xr, s0
 
@@ -347,21 +335,17 @@ class _Engine:
         h = 1.0 / den
         # per group: H = sum_l h_l, A = sum_l h_l xbar_l, M = mean_l xbar_l
         hg = np.bincount(g, weights=h, minlength=self.n_groups)
-        ag = np.column_stack(
-            [np.bincount(g, weights=h * xbar[:, a], minlength=self.n_groups) for a in range(p)]
-        )
-        mg = (
-            np.column_stack([np.bincount(g, weights=xbar[:, a], minlength=self.n_groups) for a in range(p)])
-            / self.d[:, None]
-        )
+        ag = np.column_stack([np.bincount(g, weights=h * xbar[:, a], minlength=self.n_groups)
+                              for a in range(p)])
+        mg = np.column_stack([np.bincount(g, weights=xbar[:, a], minlength=self.n_groups)
+                              for a in range(p)]) / self.d[:, None]
         cum_h = self._cum_groups(hg)
         cum_a = self._cum_groups(ag)
         resid = -(r[:, None] * (x * cum_h[:, None] - cum_a))
         # deaths: + (x - mean_l xbar_l) and add back the downweighted part of their own group
         corr_h = np.bincount(g, weights=frac * h, minlength=self.n_groups)
-        corr_a = np.column_stack(
-            [np.bincount(g, weights=frac * h * xbar[:, a], minlength=self.n_groups) for a in range(p)]
-        )
+        corr_a = np.column_stack([np.bincount(g, weights=frac * h * xbar[:, a], minlength=self.n_groups)
+                                  for a in range(p)])
         xe = x[ev]
         resid[ev] += (xe - mg[g]) + r[ev][:, None] * (xe * corr_h[g][:, None] - corr_a[g])
         return resid
@@ -373,19 +357,16 @@ def _solve_info(info: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[
     try:
         c = linalg.cho_factor(info)
     except linalg.LinAlgError as exc:
-        raise InvalidInputError(
-            "covariates",
-            "information matrix not positive definite",
-            "covariates that are not collinear",
-            "a covariate is a linear combination of others, or a coefficient is "
-            "infinite (e.g. no deaths in one category)",
-        ) from exc
+        raise InvalidInputError("covariates", "information matrix not positive definite",
+                                "covariates that are not collinear",
+                                "a covariate is a linear combination of others, or a coefficient is "
+                                "infinite (e.g. no deaths in one category)") from exc
     return linalg.cho_solve(c, rhs)
 
 
-def _newton(
-    engine: _Engine, p: int, max_iter: int
-) -> tuple[NDArray[np.float64], float, float, NDArray[np.float64], NDArray[np.float64], float, int, bool]:
+def _newton(engine: _Engine, p: int, max_iter: int) -> tuple[
+    NDArray[np.float64], float, float, NDArray[np.float64], NDArray[np.float64], float, int, bool
+]:
     """R's coxfit6 iteration (survival 3.5). Returns beta, loglik0, loglik, score, information, sctest,
     iterations (max_iter + 1 when it ran out, as R's ``fit$iter``) and whether it converged."""
     beta = np.zeros(p)
@@ -470,12 +451,8 @@ def cox(
     used = [duration, event, *covariates] + ([strata] if strata is not None else [])
     missing_cols = [c for c in used if c not in frame.columns]
     if missing_cols:
-        raise InvalidInputError(
-            "frame",
-            ", ".join(missing_cols),
-            "columns of the DataFrame",
-            f"missing column(s): {', '.join(missing_cols)}",
-        )
+        raise InvalidInputError("frame", ", ".join(missing_cols), "columns of the DataFrame",
+                                f"missing column(s): {', '.join(missing_cols)}")
     keep = ~frame[used].isna().any(axis=1).to_numpy()
     n_dropped = int((~keep).sum())
     data = frame.loc[keep, used]
@@ -494,12 +471,8 @@ def cox(
         raise InvalidInputError(event, data[event].iloc[0], "0 (censored) or 1 (death)") from exc
     bad = ~np.isin(e_raw, (0.0, 1.0))
     if bad.any():
-        raise InvalidInputError(
-            event,
-            float(e_raw[bad][0]),
-            "0 (censored) or 1 (death)",
-            "recode R-style 1/2 status as status - 1",
-        )
+        raise InvalidInputError(event, float(e_raw[bad][0]), "0 (censored) or 1 (death)",
+                                "recode R-style 1/2 status as status - 1")
     e = e_raw.astype(bool)
     if not e.any():
         raise InvalidInputError(event, "no deaths", "at least one death (1)")
@@ -511,9 +484,8 @@ def cox(
         raise InvalidInputError("covariates", "infinite value", "finite numbers")
     for j, name in enumerate(names):
         if np.all(x[:, j] == x[0, j]):
-            raise InvalidInputError(
-                name, x[0, j], "a covariate that varies between patients", "constant in the rows used"
-            )
+            raise InvalidInputError(name, x[0, j], "a covariate that varies between patients",
+                                    "constant in the rows used")
     if strata is not None:
         _, s_codes = np.unique(data[strata].astype(str).to_numpy(), return_inverse=True)
         s_codes = s_codes.ravel().astype(np.int64)
@@ -530,12 +502,8 @@ def cox(
     engine = _Engine(xc * scale, t, e, s_codes, ties)
     beta_s, lk0, lk1, _u, imat, sctest, iters, converged = _newton(engine, p, max_iter)
     if not converged and max_iter > 0:
-        warnings.warn(
-            f"cox: ran out of iterations ({max_iter}) and did not converge (as R's coxph warns); "
-            "a coefficient may be infinite",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+        warnings.warn(f"cox: ran out of iterations ({max_iter}) and did not converge (as R's coxph warns); "
+                      "a coefficient may be infinite", RuntimeWarning, stacklevel=2)
     var_s = _solve_info(imat, np.eye(p))
     coef = beta_s * scale
     var = var_s * np.outer(scale, scale)

@@ -364,7 +364,9 @@ def logrank_trend(
     return logrank(time, event, group, rho=rho).trend(scores)
 
 
-def _trend(result: LogRankResult, scores: Sequence[float] | Mapping[Any, float] | None) -> TrendResult:
+def _trend(
+    result: LogRankResult, scores: Sequence[float] | Mapping[Any, float] | None
+) -> TrendResult:
     labels = result.groups
     k = labels.size
     if scores is None:

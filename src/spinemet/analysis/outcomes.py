@@ -147,9 +147,8 @@ class FisherResult:
 
 
 def _clean(values: Iterable[float]) -> np.ndarray:
-    arr = pd.to_numeric(
-        pd.Series(np.asarray(list(values) if not isinstance(values, np.ndarray) else values)), errors="coerce"
-    ).to_numpy(dtype=float, na_value=np.nan)
+    arr = pd.to_numeric(pd.Series(np.asarray(list(values) if not isinstance(values, np.ndarray) else values)),
+                        errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return arr[~np.isnan(arr)]
 
 
@@ -158,18 +157,10 @@ def welch_t(x: Iterable[float], y: Iterable[float]) -> WelchResult:
     a, b = _clean(x), _clean(y)
     nan = math.nan
     if a.size < 2 or b.size < 2 or (a.var(ddof=1) == 0 and b.var(ddof=1) == 0):
-        return WelchResult(
-            int(a.size),
-            int(b.size),
-            float(a.mean()) if a.size else nan,
-            float(b.mean()) if b.size else nan,
-            nan,
-            (nan, nan),
-            nan,
-            nan,
-            nan,
-            "Welch two-sample t-test: not computable (needs >= 2 values per group and some variation)",
-        )
+        return WelchResult(int(a.size), int(b.size), float(a.mean()) if a.size else nan,
+                           float(b.mean()) if b.size else nan, nan, (nan, nan), nan, nan, nan,
+                           "Welch two-sample t-test: not computable (needs >= 2 values per group and "
+                           "some variation)")
     # R t.test(x, y): se^2 = var(x)/nx + var(y)/ny; Welch-Satterthwaite df
     vx, vy = float(a.var(ddof=1)) / a.size, float(b.var(ddof=1)) / b.size
     df = (vx + vy) ** 2 / (vx**2 / (a.size - 1) + vy**2 / (b.size - 1))
@@ -189,9 +180,8 @@ def mann_whitney(x: Iterable[float], y: Iterable[float]) -> MannWhitneyResult:
     nx, ny = int(a.size), int(b.size)
     nan = math.nan
     if nx == 0 or ny == 0:
-        return MannWhitneyResult(
-            nx, ny, nan, nan, nan, nan, False, "Wilcoxon rank-sum: not computable (an empty group)"
-        )
+        return MannWhitneyResult(nx, ny, nan, nan, nan, nan, False,
+                                 "Wilcoxon rank-sum: not computable (an empty group)")
     r = rank_average(np.concatenate([a, b]))
     w = float(r[:nx].sum() - nx * (nx + 1) / 2)
     _, tie_counts = np.unique(r, return_counts=True)
@@ -300,9 +290,8 @@ def fisher_2x2(table: Iterable[Iterable[int]], conf_level: float = 0.95) -> Fish
     d1 = dist.density(1.0)
     p = float(min(1.0, d1[d1 <= d1[int(x) - dist.lo] * (1 + 1e-7)].sum()))
     if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
-        return FisherResult(
-            ((int(t[0, 0]), int(t[0, 1])), (int(t[1, 0]), int(t[1, 1]))), math.nan, (math.nan, math.nan), p
-        )
+        return FisherResult(((int(t[0, 0]), int(t[0, 1])), (int(t[1, 0]), int(t[1, 1]))), math.nan,
+                            (math.nan, math.nan), p)
 
     def mle() -> float:
         if x == dist.lo:

@@ -57,10 +57,8 @@ class WilcoxonResult:
 
 
 def _as_float(values: Iterable[float]) -> np.ndarray:
-    arr = (
-        values.to_numpy()
-        if isinstance(values, pd.Series)
-        else np.asarray(values if isinstance(values, np.ndarray) else list(values))
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(
+        values if isinstance(values, np.ndarray) else list(values)
     )
     if arr.dtype.kind in "biuf":
         return arr.astype(float)
@@ -91,9 +89,8 @@ def wilcoxon_signed_rank(x: Iterable[float], y: Iterable[float] | None = None) -
     d = d[d != 0]
     n = int(d.size)
     if n == 0:
-        return WilcoxonResult(
-            math.nan, math.nan, 0, n_zero, False, False, "not computable: no non-zero differences"
-        )
+        return WilcoxonResult(math.nan, math.nan, 0, n_zero, False, False, "not computable: no non-zero "
+                              "differences")
     r = rank_average(np.abs(d))  # average ranks, as R rank()
     v = float(r[d > 0].sum())
     _, tie_counts = np.unique(r, return_counts=True)

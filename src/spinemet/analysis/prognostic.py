@@ -130,7 +130,9 @@ def _has_comparable_pair(t: np.ndarray, d: np.ndarray) -> bool:
     return bool(np.any(t > first) or np.any((t == first) & ~deaths))
 
 
-def score_accuracy(frame: pd.DataFrame, score: str, *, times: Sequence[float] = (6.0, 12.0)) -> ScoreAccuracy:
+def score_accuracy(
+    frame: pd.DataFrame, score: str, *, times: Sequence[float] = (6.0, 12.0)
+) -> ScoreAccuracy:
     """Harrell's C (with SE and 95% CI) and time-dependent AUC at ``times`` months for one score column.
 
     Patients with a missing score, survival time or status are left out (``n_missing``).
@@ -151,24 +153,9 @@ def score_accuracy(frame: pd.DataFrame, score: str, *, times: Sequence[float] = 
     }
     if values is None:
         notes.append(f"column {score!r} not in the cohort")
-        return ScoreAccuracy(
-            score,
-            direction,
-            len(frame),
-            0,
-            len(frame),
-            0,
-            nan,
-            nan,
-            (nan, nan),
-            dict.fromkeys(key, nan),
-            tuple(times),
-            dict.fromkeys(key, 0),
-            dict.fromkeys(key, 0),
-            False,
-            methods,
-            tuple(notes),
-        )
+        return ScoreAccuracy(score, direction, len(frame), 0, len(frame), 0, nan, nan, (nan, nan),
+                             dict.fromkeys(key, nan), tuple(times), dict.fromkeys(key, 0),
+                             dict.fromkeys(key, 0), False, methods, tuple(notes))
     ok = ~np.isnan(values) & ~np.isnan(time) & ~np.isnan(dead)
     n_used = int(ok.sum())
     t, d, x = time[ok], dead[ok], values[ok]
@@ -189,10 +176,8 @@ def score_accuracy(frame: pd.DataFrame, score: str, *, times: Sequence[float] = 
         auc_cases = {k: int(tab.at[float(tt), "n_cases"]) for k, tt in zip(key, times, strict=True)}
         auc_controls = {k: int(tab.at[float(tt), "n_controls"]) for k, tt in zip(key, times, strict=True)}
     else:
-        notes.append(
-            "not computable: needs >= 2 patients, a death followed by a longer follow-up (a "
-            "comparable pair) and more than one score value"
-        )
+        notes.append("not computable: needs >= 2 patients, a death followed by a longer follow-up (a "
+                     "comparable pair) and more than one score value")
     return ScoreAccuracy(
         score=score, direction=direction, n=len(frame), n_used=n_used, n_missing=len(frame) - n_used,
         events=int(d.sum()), c_index=c, c_se=se, c_ci95=ci, auc=auc, auc_times_months=tuple(times),
@@ -229,9 +214,8 @@ def tokuhashi_calibration(
         ok = ok_surv & (band == b)
         nan_map = dict.fromkeys(key, math.nan)
         if not ok.any():
-            out[b] = BandCalibration(
-                b, predicted, 0, 0, nan_map, dict(nan_map), dict(nan_map), math.nan, None, rule
-            )
+            out[b] = BandCalibration(b, predicted, 0, 0, nan_map, dict(nan_map), dict(nan_map), math.nan,
+                                     None, rule)
             continue
         km = kaplan_meier(time[ok], dead[ok], ci_method=ci_method)
         at = km.survival_at(list(times))
@@ -240,16 +224,6 @@ def tokuhashi_calibration(
         hi = dict(zip(key, at["upper"].astype(float), strict=True))
         s_h = float(km.survival_at([horizon])["survival"].iloc[0])
         consistent = s_h < 0.5 if side == "below" else s_h >= 0.5
-        out[b] = BandCalibration(
-            b,
-            predicted,
-            int(ok.sum()),
-            int(dead[ok].sum()),
-            s,
-            lo,
-            hi,
-            float(km.median),
-            bool(consistent),
-            rule,
-        )
+        out[b] = BandCalibration(b, predicted, int(ok.sum()), int(dead[ok].sum()), s, lo, hi,
+                                 float(km.median), bool(consistent), rule)
     return out

@@ -156,9 +156,8 @@ def _overall_survival(frame: pd.DataFrame, median_ci: str) -> OverallSurvival:
     ok = ~np.isnan(time) & ~np.isnan(dead)
     method = f"Kaplan-Meier, median with 95% CI ci_method={median_ci!r} (R survfit conf.type / SPSS KM)"
     if not ok.any():
-        return OverallSurvival(
-            len(frame), 0, len(frame), 0, math.nan, (math.nan, math.nan), median_ci, {}, method
-        )
+        return OverallSurvival(len(frame), 0, len(frame), 0, math.nan, (math.nan, math.nan), median_ci, {},
+                               method)
     km = kaplan_meier(time[ok], dead[ok], ci_method=median_ci)
     at = km.survival_at([6.0, 12.0])
     survival_at = {

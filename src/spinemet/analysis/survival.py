@@ -54,7 +54,9 @@ def _z(conf_level: float, ci_method: str) -> float:
     return NormalDist().inv_cdf(1 - (1 - conf_level) / 2)  # Wichura's AS241, as R's qnorm
 
 
-def _bands(surv: np.ndarray, se_log: np.ndarray, z: float, ci_method: str) -> tuple[np.ndarray, np.ndarray]:
+def _bands(
+    surv: np.ndarray, se_log: np.ndarray, z: float, ci_method: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise CI as R's ``survival:::survfit_confint`` (se_log = SE of the cumulative hazard)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if ci_method in ("plain", "spss"):

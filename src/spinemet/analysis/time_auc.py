@@ -64,9 +64,8 @@ class TimeAUCResult:
         }
 
 
-def censoring_survival(
-    time: NDArray[np.float64], event: NDArray[np.bool_], at: NDArray[np.float64], *, left_limit: bool
-) -> NDArray[np.float64]:
+def censoring_survival(time: NDArray[np.float64], event: NDArray[np.bool_], at: NDArray[np.float64], *,
+                       left_limit: bool) -> NDArray[np.float64]:
     """Kaplan-Meier estimate G of the censoring distribution, at ``at`` (G(s-) when ``left_limit``).
 
     Censorings are the events; the risk set at s is {T >= s} (R: ``survfit(Surv(T, 1 - delta) ~ 1)``).
@@ -77,9 +76,8 @@ def censoring_survival(
         return np.ones(at.shape[0])
     sorted_t = np.sort(time)
     n_risk = time.shape[0] - np.searchsorted(sorted_t, utimes, side="left")
-    n_cens = np.searchsorted(cens_times, utimes, side="right") - np.searchsorted(
-        cens_times, utimes, side="left"
-    )
+    n_cens = np.searchsorted(cens_times, utimes, side="right") - np.searchsorted(cens_times, utimes,
+                                                                                 side="left")
     g = np.cumprod(1.0 - n_cens / n_risk)
     idx = np.searchsorted(utimes, at, side="left" if left_limit else "right") - 1
     return np.where(idx >= 0, g[np.maximum(idx, 0)], 1.0)
@@ -113,9 +111,8 @@ def time_dependent_auc(
     m = as_float_array(marker, "marker")
     tau = as_float_array(np.atleast_1d(np.asarray(times, dtype=object)), "times")
     if not (t.shape == e.shape == m.shape):
-        raise InvalidInputError(
-            "time/event/marker", f"lengths {t.shape[0]}, {e.shape[0]}, {m.shape[0]}", "arrays of equal length"
-        )
+        raise InvalidInputError("time/event/marker", f"lengths {t.shape[0]}, {e.shape[0]}, {m.shape[0]}",
+                                "arrays of equal length")
     if tau.size == 0 or not np.isfinite(tau).all() or (tau <= 0).any():
         raise InvalidInputError("times", list(tau), "one or more finite times > 0")
     keep = ~(np.isnan(t) | np.isnan(e) | np.isnan(m))
@@ -148,15 +145,13 @@ def time_dependent_auc(
             auc = float(np.sum(w * (lo + 0.5 * (hi - lo))) / (w.sum() * n_ctrl))
         else:
             auc = float("nan")
-        rows.append(
-            {
-                "time": float(tk),
-                "auc": auc,
-                "n_cases": n_case,
-                "n_controls": n_ctrl,
-                "n_censored": n - n_case - n_ctrl,
-                "cumulative_incidence": float(w.sum() / n),
-                "survival": float(n_ctrl / (g_tau[k] * n)) if g_tau[k] > 0 else float("nan"),
-            }
-        )
+        rows.append({
+            "time": float(tk),
+            "auc": auc,
+            "n_cases": n_case,
+            "n_controls": n_ctrl,
+            "n_censored": n - n_case - n_ctrl,
+            "cumulative_incidence": float(w.sum() / n),
+            "survival": float(n_ctrl / (g_tau[k] * n)) if g_tau[k] > 0 else float("nan"),
+        })
     return TimeAUCResult(table=pd.DataFrame(rows), method=method, higher_is_better=higher_is_better, n=n)

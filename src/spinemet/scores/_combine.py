@@ -68,7 +68,9 @@ def combine(
             )
     notes: tuple[str, ...] = ()
     if present:
-        notes = ("total as given; components missing: " + ", ".join(s.field for s in missing),)
+        notes = (
+            "total as given; components missing: " + ", ".join(s.field for s in missing),
+        )
     else:
         notes = ("total as given; no components",)
     return given, present, notes

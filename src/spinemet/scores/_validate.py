@@ -126,3 +126,4 @@ def yes_no(field: str, value: Any) -> bool:
     if isinstance(value, int | float) and not is_missing(value) and value in (0, 1):
         return bool(value)
     return choice(field, value, YES_NO) == "yes"
+

@@ -25,7 +25,9 @@ ESCC_CITATION = (
     "J Neurosurg Spine 2010;13:324-328."
 )
 
-ESCC_RANKS: MappingProxyType[str, int] = MappingProxyType({"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5})
+ESCC_RANKS: MappingProxyType[str, int] = MappingProxyType(
+    {"0": 0, "1a": 1, "1b": 2, "1c": 3, "2": 4, "3": 5}
+)
 """ESCC label -> ordinal rank."""
 
 ESCC_HIGH_GRADES = frozenset({"2", "3"})
