@@ -101,8 +101,8 @@ def add_follow_up(
                 record_json(
                     {
                         **_shown(date, months, status, notes),
-                        **{
-                            k: None if v is None else str(v)
+                        **{  # the visit's scores, when measured
+                            k: str(v)
                             for k, v in (("frankel", frankel), ("barthel", barthel), ("vas", vas))
                             if v is not None
                         },
