@@ -52,6 +52,8 @@ def _playwright() -> object:
 def test_walk_through_the_registry_in_a_real_browser(engine, backend: str, tmp_path: Path) -> None:
     chromium = _chromium()
     sync_playwright = _playwright()
+    from playwright.sync_api import expect
+
     seed(engine)
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
@@ -79,14 +81,15 @@ def test_walk_through_the_registry_in_a_real_browser(engine, backend: str, tmp_p
             page.select_option("#f-primary_tumor", "kidney")
             page.select_option("#f-frankel_pre", "E")
             page.select_option("#f-visceral_mets", "none")
-            page.wait_for_selector('[data-range="tokuhashi"]')
-            assert (
-                page.inner_text('[data-range="tokuhashi"] h3') == "tokuhashi 8–12: band 0-8 or 9-11 or 12-15"
+            # live update: the card follows the fields (1 + 3 + 2 + 2 known; two counts missing)
+            expect(page.locator('[data-range="tokuhashi"] h3')).to_have_text(
+                "tokuhashi 8–12: band 0-8 or 9-11 or 12-15", timeout=30_000
             )
             page.fill("#f-extraspinal_bone_mets", "0")
             page.fill("#f-vertebral_mets", "1")
-            page.wait_for_selector('[data-score="tokuhashi"]')
-            assert "tokuhashi_revised: 12, band 12-15" in page.inner_text('[data-score="tokuhashi"] h3')
+            expect(page.locator('[data-score="tokuhashi"] h3')).to_contain_text(
+                "tokuhashi_revised: 12, band 12-15", timeout=30_000
+            )
             page.screenshot(path=str(SHOTS / f"calculator-{backend}.png"), full_page=False)
 
             # sign in

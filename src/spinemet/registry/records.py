@@ -180,6 +180,8 @@ def visible_pk(conn: Connection, patient_id: str, sites: Sequence[str] | None) -
     Raises:
         RecordNotFound: no such patient, or its centre is not in ``sites``.
     """
+    if "\x00" in patient_id:  # no stored id holds a NUL (PostgreSQL text cannot)
+        raise RecordNotFound()
     stmt = (
         select(Patient.id, Patient.version, Site.code)
         .select_from(Patient)

@@ -27,6 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinemet.registry.accounts import Account, needs_touch, session_account
@@ -203,6 +204,11 @@ def _install_errors(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return _error(422, "invalid request", "the request body or parameters are malformed", errors=errors)
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character, which PostgreSQL text cannot hold: the input is refused, not a 500
+        return _error(422, "invalid input", "a value the database cannot store (e.g. a control character)")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

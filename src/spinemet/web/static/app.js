@@ -151,11 +151,14 @@ function renderCard(target, card) {
 }
 
 function liveScoring(form, target) {
+  let sent = 0;
   const update = debounce(async () => {
     const values = formValues(form);
     delete values.patient_id;
     delete values.site;
+    const mine = ++sent;
     const { status, data } = await api("POST", "/api/score", values);
+    if (mine !== sent) return; // a newer request is on its way: never show an older answer over it
     if (status === 200) {
       clearErrors(form);
       renderCard(target, data);
