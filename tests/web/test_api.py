@@ -206,3 +206,11 @@ def test_import_dry_run_then_store_and_every_problem_listed(sign_in, engine) -> 
     other = s.send("POST", "/api/import", files={"file": ("o.csv", "patient_id,site\nPB1,A\n")})
     assert other.status_code == 422  # PB1 belongs to centre B: not updatable from centre A
     assert "PB1" not in other.text
+
+
+def test_an_id_with_a_control_character_is_refused_not_a_500(sign_in) -> None:
+    s = sign_in("editor_a")
+    answer = s.send("POST", "/api/patients", json={"patient_id": "\u0000", "site": "A", "values": {}})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["column"] == "patient_id"
+    assert s.client.get("/api/patients/%00").status_code == 404

@@ -475,6 +475,9 @@ def create_record(
     errors = check_values(text)
     if not pid:
         errors.insert(0, FieldError(ID_COLUMN, patient_id, f"{ID_COLUMN}: missing", "a pseudonymous id"))
+    elif any(ord(c) < 32 or ord(c) == 127 for c in pid):
+        message = f"{ID_COLUMN}: contains a control character; allowed: printable text"
+        errors.insert(0, FieldError(ID_COLUMN, None, message, "printable text"))
     if errors:
         raise RecordInvalid(errors)
     if conn.execute(select(func.count()).where(Patient.patient_id == pid)).scalar_one():
