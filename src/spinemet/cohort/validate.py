@@ -458,8 +458,6 @@ def check_frame(
                 typed[name] = _parse_text(series).typed if is_text else series.to_numpy(copy=True)
             continue
         p = _parse(col, series)
-        if name == "patient_id":
-            _check_ids(p, row_arr, out)
         if name in ("frankel_pre", "frankel_post"):
             p.detail = _frankel_detail(p, frame)
         parsed[name] = p
@@ -473,6 +471,8 @@ def check_frame(
                 col.allowed,
                 lambda i, p=p, col=col: _cell_message(col.name, p.raw(i), col.allowed, p.detail(i)),
             )
+        if name == "patient_id":  # after the cell checks: a refused id is reported once
+            _check_ids(p, row_arr, out)
     typed_frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)
     for name in typed_frame.columns:
         col = COLUMN_BY_NAME.get(name)
@@ -509,7 +509,9 @@ def _check_ids(p: _Parsed, rows: np.ndarray, out: _Collector) -> None:
     that are too long or hold invisible/control characters refused (they would look like another id).
     Refused ids become missing in the typed column and are reported once."""
     typed = p.typed
-    for i in np.flatnonzero(p.present).tolist():
+    s = pd.Series(typed, dtype=object)
+    odd = s.str.contains(r"[^\x20-\x7e]", regex=True, na=False) | (s.str.len() > MAX_ID_CHARS)
+    for i in np.flatnonzero(odd.to_numpy(dtype=bool) & p.present).tolist():  # plain ASCII ids skip the loop
         text = typed[i]
         if not isinstance(text, str):
             continue
