@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 from spinemet.cli.app import app
 
@@ -21,8 +22,21 @@ for _name in _COMMAND_MODULES:
 
 
 def main() -> None:
-    """Run the command line."""
-    app()
+    """Run the command line; a foreseeable failure ends with one sentence on stderr (exit 2), never a
+    traceback or patient data (see :mod:`spinemet.cli.safe_text`); Ctrl-C exits 130."""
+    from spinemet.cli.safe_text import describe_failure
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except Exception as exc:
+        message = describe_failure(exc)
+        if message is None:
+            raise
+        sys.stderr.write(f"error: {message}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -82,7 +82,9 @@ def _reading(db: str | None) -> Iterator[Connection]:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    _err().print(f"[red]error:[/red] {message}", highlight=False)
+    from spinemet.cli.safe_text import markup
+
+    _err().print(f"[red]error:[/red] {markup(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -268,6 +270,7 @@ def patients_cmd(
     import pandas as pd
     from rich.table import Table
 
+    from spinemet.cli.safe_text import cell
     from spinemet.registry.query import json_records, load_frame, parse_filters
 
     try:
@@ -285,7 +288,7 @@ def patients_cmd(
     for column in shown:
         table.add_column(column)
     for row in frame.itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else _fmt(v) for v in row])
+        table.add_row(*[cell("" if pd.isna(v) else _fmt(v)) for v in row])
     _out().print(table)
 
 
@@ -390,6 +393,7 @@ def followup_list(
     """List follow-up records."""
     from rich.table import Table
 
+    from spinemet.cli.safe_text import cell
     from spinemet.registry.followup import list_follow_up
 
     with _reading(db) as conn:
@@ -398,14 +402,15 @@ def followup_list(
     for column in ("id", "patient_id", "date", "months", "status", "notes"):
         table.add_column(column)
     for r in records:
-        table.add_row(
-            str(r.id),
+        values = (
+            r.id,
             r.patient_id,
-            str(r.date or ""),
+            r.date or "",
             "" if r.months is None else _fmt(r.months),
             r.status,
             r.notes or "",
         )
+        table.add_row(*[cell(v) for v in values])
     _out().print(table)
 
 
@@ -418,6 +423,7 @@ def audit_cmd(
     """Show the audit trail (read-only: spinemet offers no way to change it)."""
     from rich.table import Table
 
+    from spinemet.cli.safe_text import cell
     from spinemet.registry.audit import audit_frame
 
     with _reading(db) as conn:
@@ -442,5 +448,5 @@ def audit_cmd(
     for column in shown:
         table.add_column(column)
     for row in frame[shown].itertuples(index=False):
-        table.add_row(*["" if v is None or v != v else str(v) for v in row])
+        table.add_row(*[cell("" if v is None or v != v else v) for v in row])
     _out().print(table)

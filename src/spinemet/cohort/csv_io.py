@@ -227,6 +227,9 @@ def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> Ra
         first_line = np.arange(1, len(begin) + 1, dtype=np.int64)
         rec_begin, rec_end, counts = begin, end, line_fields
         nuls = [(line + 1, f) for line, f in _nul_cells(data, begin, bdelim)] if b"\x00" in data else []
+    unterminated = None
+    if b'"' in data and data.count(b'"') % 2:  # the csv module read the rest of the file as one cell
+        unterminated = len(counts) - 1
     blank = np.zeros(len(counts), dtype=bool)
     for k in np.flatnonzero(counts == 1).tolist():
         blank[k] = not data[int(rec_begin[k]) : int(rec_end[k])].strip()
@@ -246,6 +249,13 @@ def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> Ra
             Problem(int(first_line[k]), None, None, f"{n_header} fields, as in the header", message)
         )
         keep[k] = False
+    if unterminated is not None and unterminated > head:
+        line = int(first_line[unterminated])
+        message = (f"a quoted cell opened on line {line} is never closed (a missing \"); the rest of the "
+                   "file was read as one cell")  # fmt: skip
+        problems = [p for p in problems if p.row != line]
+        problems.append(Problem(line, None, None, 'quotes in pairs ("...")', message))
+        keep[unterminated] = False
     nul_lines = {line for line, _ in nuls}
     for line, f in nuls:
         column = names[f] if f < n_header else None
