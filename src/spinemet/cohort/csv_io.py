@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.atomic_file import replacing
 from spinemet.cohort.problems import CohortValidationError, Problem
 from spinemet.cohort.raw import RawTable
 from spinemet.cohort.schema import COLUMN_BY_NAME
@@ -366,13 +367,10 @@ def write_csv(
 
     ``progress(done, total)`` is called after each chunk of ``chunk`` rows.
     """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
     n = len(typed)
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         for start in range(0, max(n, 1), chunk):
             part = text_frame(typed.iloc[start : start + chunk])
             part.to_csv(fh, index=False, header=start == 0, lineterminator="\n", na_rep="")
             if progress is not None:
                 progress(min(start + chunk, n), n)
-    os.replace(tmp, path)

@@ -16,6 +16,7 @@ from xml.etree.ElementTree import ParseError
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.atomic_file import replacing
 from spinemet.cohort.problems import CohortValidationError, Problem
 from spinemet.cohort.raw import RawTable
 from spinemet.cohort.schema import COLUMN_BY_NAME, COLUMNS
@@ -172,8 +173,7 @@ def write_xlsx(
     for c in COLUMNS:
         if c.name in names:
             info.append([c.name, "core" if c.core else "extension", c.allowed, c.meaning])
-    tmp = path.with_name(path.name + ".part")
-    wb.save(tmp)
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        wb.save(tmp)
     if progress is not None:
         progress(n, n)

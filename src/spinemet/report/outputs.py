@@ -164,10 +164,15 @@ def write_outputs(
                 _write_csv(table, tdir / f"{table.key}.csv")
                 placed.append((tdir / f"{table.key}.csv", paths.tables_dir / f"{table.key}.csv"))
         step("moving files into place")
-        written = []
-        for staged, target in placed:
-            _place(staged, target)
-            written.append(target)
+        written: list[Path] = []
+        try:
+            for staged, target in placed:
+                _place(staged, target)
+                written.append(target)
+        except BaseException:  # a set of files, all or none: an interrupted move removes what it placed
+            for target in written:
+                target.unlink(missing_ok=True)
+            raise
         return written
     finally:
         shutil.rmtree(stage, ignore_errors=True)
