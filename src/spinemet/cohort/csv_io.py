@@ -220,6 +220,10 @@ def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> Ra
     if b'"' in data:  # quoted fields may hold delimiters and line ends: records through the csv module
         firsts, lasts, fields, nul_at = _layout_quoted(data.decode("utf-8"), delim)
         first_line = np.asarray(firsts, dtype=np.int64)
+        if lasts and lasts[-1] > len(begin):  # a lone carriage return inside the file counts as a line end
+            message = ("the file mixes line ends (a carriage return without a line feed inside it); save it "
+                       "again as 'CSV UTF-8'")  # fmt: skip
+            raise CohortValidationError([Problem(None, None, None, "one kind of line end", message)], source)
         rec_begin = begin[first_line - 1]
         rec_end = end[np.asarray(lasts, dtype=np.int64) - 1]
         counts = np.asarray(fields, dtype=np.int64)
