@@ -56,8 +56,8 @@ def main() -> None:
     path = opts.file or Path(tempfile.gettempdir()) / f"spinemet-bench-{opts.n}.csv"
     if not path.exists():
         print(f"writing {path} (spinemet synth --n {opts.n}) ...", flush=True)
-        subprocess.run([sys.executable, "-m", "spinemet.cli.main", "synth", "--n", str(opts.n), "-o", str(path)],
-                       env={**os.environ, "PYTHONPATH": str(SRC)}, check=True, capture_output=True)  # fmt: skip
+        args = [sys.executable, "-m", "spinemet.cli.main", "synth", "--n", str(opts.n), "-o", str(path)]
+        subprocess.run(args, env={**os.environ, "PYTHONPATH": str(SRC)}, check=True, capture_output=True)
     print(f"{path}: {path.stat().st_size / 1e6:.0f} MB, {opts.rounds} interleaved rounds, medians")
     py = sys.executable
     tasks: dict[str, tuple[list[str], Path]] = {

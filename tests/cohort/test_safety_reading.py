@@ -105,3 +105,32 @@ def test_too_many_columns_are_refused(tmp_path):
     path.write_text(",".join(f"c{k}" for k in range(MAX_COLUMNS + 1)) + "\n", encoding="utf-8")
     with pytest.raises(CohortValidationError, match=f"at most {MAX_COLUMNS}"):
         read_cohort(path)
+
+
+def test_too_many_columns_in_a_workbook_are_refused(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append([f"c{k}" for k in range(MAX_COLUMNS + 1)])
+    path = tmp_path / "wide.xlsx"
+    wb.save(path)
+    with pytest.raises(CohortValidationError, match=f"at most {MAX_COLUMNS}"):
+        read_cohort(path)
+
+
+def test_malformed_sheet_xml_is_a_problem_not_a_traceback(tmp_path):
+    import zipfile
+
+    from spinemet.cohort import synth, write_cohort
+
+    good = tmp_path / "good.xlsx"
+    write_cohort(synth(3), good)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # cut in the middle of the XML
+            dst.writestr(item, data)
+    report = validate_file(bad)
+    assert not report.ok and "unclosed token" in report.errors[0].message

@@ -37,7 +37,7 @@ def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
     source = str(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise CohortValidationError(
@@ -87,6 +87,12 @@ def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
     if header is None:
         raise CohortValidationError([Problem(1, None, None, "a header row", "the sheet is empty")], source)
     width = len(header)
+    from spinemet.cohort.csv_io import MAX_COLUMNS
+
+    if width > MAX_COLUMNS:
+        message = f"the header has {width} columns; allowed: at most {MAX_COLUMNS}"
+        allowed = f"at most {MAX_COLUMNS} columns"
+        raise CohortValidationError([Problem(header_row, None, None, allowed, message)], source)
     cols: dict[int, list[Any]] = {k: [] for k in range(width)}
     for values in records:
         for k in range(width):
