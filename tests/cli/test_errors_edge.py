@@ -49,6 +49,12 @@ def test_truncated_sqlite_file_is_one_sentence(tmp_path):
     assert "database" in result.stderr
 
 
+def test_missing_output_folder_is_one_sentence(tmp_path):
+    result = _cli("synth", "--n", "3", "-o", str(tmp_path / "no" / "such" / "c.csv"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"the folder {tmp_path / 'no' / 'such'} does not exist" in result.stderr
+
+
 def test_database_error_never_shows_parameters():
     import sqlalchemy.exc as sa_exc
 

@@ -72,7 +72,15 @@ def describe_failure(exc: BaseException) -> str | None:
         if isinstance(exc, sa_exc.SQLAlchemyError):
             return plain(f"the database failed ({type(exc).__name__})")
     if isinstance(exc, FileNotFoundError):
-        return plain(f"not found: {exc.filename}" if exc.filename else "a file or folder was not found")
+        if not exc.filename:
+            return "a file or folder was not found"
+        from pathlib import Path
+
+        name = str(exc.filename).removesuffix(".part")  # the temporary name of an atomic write
+        folder = Path(name).parent
+        if not folder.exists():
+            return plain(f"the folder {folder} does not exist (for {Path(name).name})")
+        return plain(f"not found: {name}")
     if isinstance(exc, PermissionError):
         return plain(f"permission denied: {exc.filename}" if exc.filename else "permission denied")
     if isinstance(exc, IsADirectoryError | NotADirectoryError):
