@@ -20,7 +20,7 @@ from spinemet.cohort.atomic_file import replacing
 from spinemet.cohort.problems import CohortValidationError, Problem
 from spinemet.cohort.raw import RawTable
 from spinemet.cohort.schema import COLUMN_BY_NAME
-from spinemet.cohort.spreadsheet_safety import NEUTRALISED_RE, neutralise_array, restore_text
+from spinemet.cohort.spreadsheet_safety import NEUTRALISED_RE, neutralise_array, neutralise_text, restore_text
 
 __all__ = [
     "MAX_COLUMNS",
@@ -353,11 +353,17 @@ def text_frame(typed: pd.DataFrame) -> pd.DataFrame:
             out[name] = pd.Series(text, index=s.index, dtype=object)
         elif col is not None and col.kind == "date":
             out[name] = s.dt.strftime("%Y-%m-%d")
-        elif s.dtype == object:  # text: formulas neutralised for spreadsheets (OWASP CSV injection)
+        elif s.dtype == object and not (col is not None and col.values and _safe_codes(col.values)):
+            # free text (ids, sites, extra columns): formulas neutralised for spreadsheets (OWASP)
             out[name] = pd.Series(neutralise_array(s.to_numpy()), index=s.index, dtype=object)
         else:
             out[name] = s
     return pd.DataFrame(out, index=typed.index)
+
+
+def _safe_codes(values: tuple[str, ...] | list[str]) -> bool:
+    """A coded column whose allowed codes never look like a formula (a validated frame holds no other)."""
+    return all(neutralise_text(v) == v and restore_text(v) == v for v in values)
 
 
 def write_csv(
