@@ -37,6 +37,10 @@ __all__ = [
 PRINT_DPI = 300
 """Resolution of raster figures written for print (journals ask for >= 300 dpi)."""
 
+PNG_OPTIONS = {"compress_level": 1}
+"""zlib level of the PNG files (lossless at every level): 1 encodes a 300-dpi figure several times faster
+than PIL's default 6, for files about a third larger."""
+
 _COLOURS = ("#1f4e79", "#c0504d", "#4f7f3a", "#7f3f98", "#d08a00", "#2a9d8f")
 
 
@@ -190,7 +194,8 @@ def save_figure(fig: Figure, path: Path, *, close: bool = False) -> Path:
     suffix = path.suffix.lower()
     if suffix not in {".png", ".svg", ".pdf"}:
         raise ValueError(f"path: figure format must be .png, .svg or .pdf; got {path.name!r}")
-    fig.savefig(path, dpi=PRINT_DPI, bbox_inches="tight")
+    extra = {"pil_kwargs": PNG_OPTIONS} if suffix == ".png" else {}
+    fig.savefig(path, dpi=PRINT_DPI, bbox_inches="tight", **extra)
     if close:
         plt.close(fig)
     return path

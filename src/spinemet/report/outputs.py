@@ -114,7 +114,7 @@ def write_outputs(
         if need_svg or need_png:
             import matplotlib.pyplot as plt
 
-            from spinemet.report.figures import PRINT_DPI
+            from spinemet.report.figures import PNG_OPTIONS, PRINT_DPI
 
             for spec in figure_specs(report):
                 step(f"drawing {spec.number}")
@@ -124,7 +124,7 @@ def write_outputs(
                         svgs[spec.key] = _svg_text(fig, spec.key)
                     if need_png:
                         png = stage / f"{spec.key}.png"
-                        fig.savefig(png, dpi=PRINT_DPI, bbox_inches="tight")
+                        fig.savefig(png, dpi=PRINT_DPI, bbox_inches="tight", pil_kwargs=PNG_OPTIONS)
                         pngs[spec.key] = png
                     if paths.figures_dir is not None:
                         (stage / f"{spec.key}.svg").write_text(svgs[spec.key], encoding="utf-8")
