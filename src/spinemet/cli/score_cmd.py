@@ -105,6 +105,11 @@ def _print_card(card: dict[str, Any]) -> None:
         total = _fmt_points(result["total"])
         if key == "escc":  # a label, not a number: show the grade (its rank is the 'points')
             total = f"grade {result['extra']['label']}"
+        if result.get("total_range"):  # a missing component: the totals and bands it could take
+            low, high = result["total_range"]
+            total = f"{_fmt_points(low)}\u2013{_fmt_points(high)} (not exact)"
+            band = f", band {' or '.join(result['possible_bands'])}"
+            label = ""
         table = Table(
             title=f"[bold]{titles[key]}: {total}{band}{label}",
             title_justify="left",

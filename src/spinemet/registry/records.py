@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, func, select, update
 
+from spinemet.errors import InvalidInputError
 from spinemet.registry.audit import WriteContext, audit_frame
 from spinemet.registry.errors import RegistryError
 from spinemet.registry.followup import FollowUpRecord, add_follow_up, list_follow_up
@@ -625,9 +626,9 @@ def add_visit(
     """Record a follow-up visit of a visible patient; returns its id.
 
     Refused (``FollowUpRefused`` / ``RecordInvalid``, nothing written): a date that is not
-    ``YYYY-MM-DD``, a visit before the surgery date, a visit after a recorded death (alive or dead
-    again), a death before an earlier recorded visit alive; Frankel, Barthel and VAS by the rules of
-    the cohort columns ``frankel_post``, ``barthel_post``, ``vas_post``.
+    ``YYYY-MM-DD``, a second death; the contradictions of ``registry.followup`` (a visit before the
+    surgery date, alive after a recorded death, a death before a visit alive); Frankel, Barthel and VAS
+    by the rules of the cohort columns ``frankel_post``, ``barthel_post``, ``vas_post``.
     """
     visible_pk(conn, patient_id, sites)
     status_text = _text(status)
@@ -655,39 +656,20 @@ def add_visit(
     ]
     if errors:
         raise RecordInvalid(errors)
-    stored = _stored_text(conn, patient_id)
-    surgery = _as_date(stored.get("surgery_date"))
-    if surgery is not None and day < surgery:
-        raise FollowUpRefused(
-            "date", day.isoformat(),
-            f"date: got {day.isoformat()}; allowed: on or after the surgery date {surgery.isoformat()}",
-            f"on or after {surgery.isoformat()}",
-        )  # fmt: skip
-    earlier = list_follow_up(conn, patient_id)
-    deaths = [f.date for f in earlier if f.status == "dead" and f.date is not None]
-    if deaths and day >= min(deaths):
-        raise FollowUpRefused(
-            "status", status_text,
-            f"date: got {day.isoformat()}; death recorded on {min(deaths).isoformat()}: no visit after it",
-            f"a visit before {min(deaths).isoformat()}",
-        )  # fmt: skip
+    deaths = [f for f in list_follow_up(conn, patient_id) if f.status == "dead"]
     if deaths and status_text == "dead":
         raise FollowUpRefused("status", status_text, "status: a death is already recorded", "alive")
-    alive_after = [f.date for f in earlier if f.status == "alive" and f.date is not None and f.date > day]
-    if status_text == "dead" and alive_after:
-        raise FollowUpRefused(
-            "date", day.isoformat(),
-            f"date: got {day.isoformat()} for a death; seen alive on {max(alive_after).isoformat()}",
-            f"on or after {max(alive_after).isoformat()}",
-        )  # fmt: skip
-    return add_follow_up(
-        conn,
-        patient_id,
-        ctx,
-        status=status_text,
-        date=day,
-        notes=_text(notes) or None,
-        frankel=scores.get("frankel_post") or None,
-        barthel=int(float(scores["barthel_post"])) if scores.get("barthel_post") else None,
-        vas=float(scores["vas_post"]) if scores.get("vas_post") else None,
-    )
+    try:  # the course rules (before surgery, alive after a death, ...) are registry.followup's
+        return add_follow_up(
+            conn,
+            patient_id,
+            ctx,
+            status=status_text,
+            date=day,
+            notes=_text(notes) or None,
+            frankel=scores.get("frankel_post") or None,
+            barthel=int(float(scores["barthel_post"])) if scores.get("barthel_post") else None,
+            vas=float(scores["vas_post"]) if scores.get("vas_post") else None,
+        )
+    except InvalidInputError as err:
+        raise FollowUpRefused(err.field, err.value, str(err), err.allowed) from err
