@@ -58,13 +58,17 @@ def validate_command(
     try:
         report = validate_file(file, fmt=fmt, keep_extra=keep_extra, data_dictionary=dictionary)
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        from spinemet.cli.safe_text import plain
+
+        typer.echo(f"error: {plain(exc)}", err=True)
         raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
     else:
+        from spinemet.cli.safe_text import plain
+
         for p in report.problems:
-            typer.echo(_problem_line(p))
+            typer.echo(plain(_problem_line(p)))
         verdict = "valid" if report.ok else "INVALID"
         typer.echo(
             f"{file.name}: {verdict}: {report.n_rows} rows, {len(report.errors)} error(s), "

@@ -92,7 +92,9 @@ def _reading(db: str | None) -> Iterator[Connection]:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    _err().print(f"[red]error:[/red] {message}", highlight=False)
+    from spinemet.cli.safe_text import markup
+
+    _err().print(f"[red]error:[/red] {markup(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -303,6 +305,7 @@ def patients_cmd(
     import pandas as pd
     from rich.table import Table
 
+    from spinemet.cli.safe_text import cell
     from spinemet.registry.query import json_records, load_frame, parse_filters
 
     try:
@@ -320,7 +323,7 @@ def patients_cmd(
     for column in shown:
         table.add_column(column)
     for row in frame.itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else _fmt(v) for v in row])
+        table.add_row(*[cell("" if pd.isna(v) else _fmt(v)) for v in row])
     _out().print(table)
 
 
@@ -448,6 +451,7 @@ def followup_list(
     """List follow-up records."""
     from rich.table import Table
 
+    from spinemet.cli.safe_text import cell
     from spinemet.registry.followup import list_follow_up
 
     with _reading(db) as conn:
@@ -456,14 +460,15 @@ def followup_list(
     for column in ("id", "patient_id", "date", "months", "status", "notes"):
         table.add_column(column)
     for r in records:
-        table.add_row(
-            str(r.id),
+        values = (
+            r.id,
             r.patient_id,
-            str(r.date or ""),
+            r.date or "",
             "" if r.months is None else _fmt(r.months),
             r.status,
             r.notes or "",
         )
+        table.add_row(*[cell(v) for v in values])
     _out().print(table)
 
 
@@ -484,6 +489,7 @@ def audit_cmd(
     tamper-evident hash chain."""
     from rich.table import Table
 
+    from spinemet.cli.safe_text import cell
     from spinemet.registry.audit import audit_frame
 
     if action == "verify":
@@ -513,7 +519,7 @@ def audit_cmd(
     for column in shown:
         table.add_column(column)
     for row in frame[shown].itertuples(index=False):
-        table.add_row(*["" if v is None or v != v else str(v) for v in row])
+        table.add_row(*[cell("" if v is None or v != v else v) for v in row])
     _out().print(table)
 
 

@@ -88,25 +88,47 @@ def _registry_may_exist(db: str | None) -> bool:
 
 
 def _read_registry(db: str | None) -> Source | None:
-    """The registry's patients, when the database exists and holds patients; else None."""
+    """The registry's patients, when the database exists and holds patients; else None (the demo is then
+    reported). A registry named by ``--db`` or ``$SPINEMET_DATABASE_URL`` must exist and hold patients,
+    and an unreadable one (wrong URL, server down, truncated file) is an error: never the demo instead."""
+    import os
+
+    explicit = db is not None or bool(os.environ.get("SPINEMET_DATABASE_URL"))
     if not _registry_may_exist(db):
+        if explicit:
+            _err(
+                "error: the registry database given by --db / SPINEMET_DATABASE_URL does not exist; "
+                "no report written (pass a cohort file, or run `spinemet demo` for the demo report)."
+            )
+            raise typer.Exit(2)
         return None
+    from spinemet.cli.safe_text import describe_failure
     from spinemet.registry.engine import make_engine, redact_url, resolve_url
 
-    url = resolve_url(db)
+    try:
+        url = resolve_url(db)
+    except Exception as exc:
+        _err(f"error: the registry cannot be used: {describe_failure(exc) or type(exc).__name__}; "
+             "no report written.")  # fmt: skip
+        raise typer.Exit(2) from None
     try:
         from spinemet.registry.query import count_patients, load_frame
 
         engine = make_engine(url)
         try:
             with engine.connect() as conn:
-                if count_patients(conn) == 0:
-                    return None
-                frame = load_frame(conn)
+                n = count_patients(conn)
+                frame = load_frame(conn) if n else None
         finally:
             engine.dispose()
-    except Exception as exc:  # an unreadable or foreign database: say so and fall back
-        _err(f"note: registry {redact_url(url)} not readable ({type(exc).__name__}); using the demo cohort.")
+    except Exception as exc:  # an unreadable or foreign database: the reason, and nothing written
+        reason = describe_failure(exc) or type(exc).__name__
+        _err(f"error: registry {redact_url(url)} cannot be read: {reason}; no report written.")
+        raise typer.Exit(2) from None
+    if frame is None:
+        if explicit:
+            _err(f"error: registry {redact_url(url)} holds no patients; no report written.")
+            raise typer.Exit(2)
         return None
     if "site" in frame.columns and frame["site"].isna().all():
         frame = frame.drop(columns="site")

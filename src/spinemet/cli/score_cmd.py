@@ -13,7 +13,6 @@ components, points, band, version and citation, then the pathway's verdicts with
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import os
@@ -25,7 +24,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from spinemet.cli.app import app
-from spinemet.errors import InvalidInputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,145 +59,31 @@ def _parse_pairs(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def _typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Validate ``key=value`` text against the cohort format: (typed values without missing, warnings)."""
-    import pandas as pd
-
-    from spinemet.cohort import coerce_frame, validate_frame
-
-    text = dict(values)
-    text.setdefault("patient_id", "patient")
-    frame = pd.DataFrame([text], dtype=object)
-    problems = validate_frame(frame)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise _Abort([_problem_text(p, with_row=False) for p in errors])
-    warnings = [_problem_text(p, with_row=False) for p in problems if p.severity == "warning"]
-    row = coerce_frame(frame).iloc[0].to_dict()
-    return {k: v for k, v in row.items() if not _missing(v)}, warnings
-
-
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _call(fn: Callable[..., Any], patient: Mapping[str, Any], total_key: str | None = None) -> Any:
-    params = inspect.signature(fn).parameters
-    kwargs = {k: v for k, v in patient.items() if k in params and k != "total"}
-    if total_key and "total" in params and total_key in patient:
-        kwargs["total"] = patient[total_key]
-    return fn(**kwargs)
-
-
-def _barthel_items(patient: Mapping[str, Any], suffix: str) -> dict[str, Any]:
-    from spinemet.scores.barthel import BARTHEL_ITEMS
-
-    items = {}
-    for item in BARTHEL_ITEMS:
-        for key in [item, item + "_pre"] if suffix == "_pre" else [item + suffix]:
-            if key in patient:
-                items[item] = patient[key]
-    return items
-
-
-def _score_specs() -> list[tuple[str, str, Callable[[Mapping[str, Any]], Any], tuple[str, ...]]]:
-    """(key, title, compute, input columns) of every score shown on the card."""
-    from spinemet.scores.barthel import BARTHEL_ITEMS, barthel
-    from spinemet.scores.bauer import bauer, modified_bauer
-    from spinemet.scores.escc import escc
-    from spinemet.scores.katagiri import katagiri
-    from spinemet.scores.nesms import nesms
-    from spinemet.scores.sins import sins
-    from spinemet.scores.tokuhashi import tokuhashi
-    from spinemet.scores.tomita import tomita
-
-    def inputs(fn: Callable[..., Any], *extra: str) -> tuple[str, ...]:
-        return (*(p for p in inspect.signature(fn).parameters if p != "total"), *extra)
-
-    def barthel_of(suffix: str, total_key: str) -> Callable[[Mapping[str, Any]], Any]:
-        def compute(p: Mapping[str, Any]) -> Any:
-            items = _barthel_items(p, suffix)
-            return barthel(items=items or None, total=p.get(total_key))
-
-        return compute
-
-    items = tuple(BARTHEL_ITEMS)
-    return [
-        ("tokuhashi", "Revised Tokuhashi score", lambda p: _call(tokuhashi, p, "tokuhashi"),
-         inputs(tokuhashi, "tokuhashi")),
-        ("sins", "Spinal Instability Neoplastic Score (SINS)", lambda p: _call(sins, p, "sins"),
-         inputs(sins, "sins")),
-        ("escc", "Epidural spinal cord compression (Bilsky)", lambda p: escc(p.get("escc")), ("escc",)),
-        ("barthel_pre", "Barthel index before surgery", barthel_of("_pre", "barthel_pre"),
-         ("barthel_pre", *items, *(i + "_pre" for i in items))),
-        ("barthel_post", "Barthel index after surgery", barthel_of("_post", "barthel_post"),
-         ("barthel_post", *(i + "_post" for i in items))),
-        ("tomita", "Tomita score", lambda p: _call(tomita, p), inputs(tomita)),
-        ("katagiri", "New Katagiri score", lambda p: _call(katagiri, p),
-         ("katagiri_primary_growth", "katagiri_visceral", "katagiri_lab")),
-        ("modified_bauer", "Modified Bauer score", lambda p: _call(modified_bauer, p),
-         ("solitary_skeletal_met", "visceral_mets")),
-        ("bauer", "Bauer score", lambda p: _call(bauer, p), ("pathologic_fracture",)),
-        ("nesms", "New England Spinal Metastasis Score (NESMS)", lambda p: _call(nesms, p),
-         ("ambulatory", "albumin_g_dl", "modified_bauer")),
-    ]  # fmt: skip
-
-
 def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
-    """Score one patient given as text values keyed by cohort column: a JSON-ready dict.
-
-    Keys: ``patient`` (the typed values), ``scores`` (``ScoreResult.to_dict()`` per score computed),
-    ``not_computed`` (score -> why), ``frankel_change``, ``pathway`` (``PathwayAssessment.to_dict()``),
-    ``warnings`` (validation warnings, as text).
+    """Score one patient given as text values keyed by cohort column (``spinemet.cohort.patient_card``).
 
     Raises:
         _Abort: a key that is not a cohort column, or a value not allowed for its column.
     """
-    from spinemet.pathway import assess
-    from spinemet.scores.frankel import frankel_change
+    from spinemet.cohort.patient_card import PatientCardError
+    from spinemet.cohort.patient_card import score_patient as card_of
 
-    patient, warnings = _typed_patient(values)
-    scores: dict[str, Any] = {}
-    not_computed: dict[str, str] = {}
-    for key, _title, compute, keys in _score_specs():
-        if not any(k in patient for k in keys):
-            continue
-        try:
-            scores[key] = compute(patient).to_dict()
-        except InvalidInputError as err:
-            not_computed[key] = str(err)
-    change = None
-    if "frankel_pre" in patient and "frankel_post" in patient:
-        change = frankel_change(
-            patient["frankel_pre"], patient["frankel_post"], patient.get("frankel_scale", "modified")
-        )
     try:
-        pathway = assess(patient).to_dict()
-    except InvalidInputError as err:
-        raise _Abort([str(err)]) from err
-    return {
-        "patient": {k: _plain(v) for k, v in patient.items()},
-        "scores": scores,
-        "not_computed": not_computed,
-        "frankel_change": change,
-        "pathway": pathway,
-        "warnings": warnings,
-    }
+        return card_of(values)
+    except PatientCardError as err:
+        raise _Abort(err.lines) from err
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+    from spinemet.cohort.patient_card import plain
+
+    return plain(value)
+
+
+def _score_specs() -> list[tuple[str, str, Callable[[Mapping[str, Any]], Any], tuple[str, ...]]]:
+    from spinemet.cohort.patient_card import score_specs
+
+    return score_specs()
 
 
 def _fmt_points(points: Any) -> str:
@@ -264,12 +148,9 @@ def _print_card(card: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------------------------- file
 def _problem_text(p: Any, *, with_row: bool = True) -> str:
     """One problem as a line naming its row, column, value and what is allowed."""
-    where = f"row {p.row}: " if with_row and p.row is not None else ""
-    if p.column and p.message.startswith(f"{p.column}: got "):
-        return f"{p.severity}: {where}{p.message}"  # the standard form names column, value and allowed
-    value = "(empty)" if p.value is None else repr(p.value)
-    column = f"column {p.column}, " if p.column else ""
-    return f"{p.severity}: {where}{column}value {value}; allowed: {p.allowed} ({p.message})"
+    from spinemet.cohort.patient_card import problem_text
+
+    return problem_text(p, with_row=with_row)
 
 
 def _output_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spinemet.cohort.spreadsheet_safety import neutralise_text
 from spinemet.report.build import Report
 
 __all__ = ["FIGURE_FORMATS", "OutputPaths", "write_outputs"]
@@ -52,7 +53,8 @@ def _write_csv(table: Any, path: Path) -> None:
     # UTF-8 with BOM: Excel opens the en dashes and ± correctly.
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerows(table.records())
+        # text from the data (site names, category labels) never becomes a live formula (OWASP)
+        writer.writerows([neutralise_text(v) for v in record] for record in table.records())
 
 
 def _finite(value: Any) -> Any:
@@ -162,10 +164,15 @@ def write_outputs(
                 _write_csv(table, tdir / f"{table.key}.csv")
                 placed.append((tdir / f"{table.key}.csv", paths.tables_dir / f"{table.key}.csv"))
         step("moving files into place")
-        written = []
-        for staged, target in placed:
-            _place(staged, target)
-            written.append(target)
+        written: list[Path] = []
+        try:
+            for staged, target in placed:
+                _place(staged, target)
+                written.append(target)
+        except BaseException:  # a set of files, all or none: an interrupted move removes what it placed
+            for target in written:
+                target.unlink(missing_ok=True)
+            raise
         return written
     finally:
         shutil.rmtree(stage, ignore_errors=True)
