@@ -79,3 +79,28 @@ def test_original_frankel_d_in_lower_case(write_csv):
     cohort = read_cohort(write_csv({"frankel_scale": "Original", "frankel_pre": "c", "frankel_post": "d"}))
     assert cohort.frame.loc[0, "frankel_post"] == "D"
     assert cohort.frame.loc[0, "frankel_scale"] == "original"
+
+
+def test_xlsx_title_row_above_the_header_is_skipped_and_named(tmp_path):
+    """A sheet with a title row (and a blank row) above the header: no "column N has no name" errors."""
+    from openpyxl import Workbook
+
+    path = tmp_path / "centre.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Spine metastasis registry, centre A, 2024"])
+    ws.append([])
+    ws.append(["patient_id", "sex", "kps", "primary_tumor", "dead", "survival_months"])
+    ws.append(["P001", "male", 70, "Lung", "yes", 3])
+    ws.append(["P002", "F", "NA", "breast", 0, 10.5])
+    wb.save(path)
+    report = validate_file(path)
+    assert report.errors == (), [str(p) for p in report.problems]
+    assert [p.message for p in report.warnings] == [
+        "used row 3 as the header (the first row of known column names); skipped 1 row(s) above it"
+    ]
+    cohort = read_cohort(path)
+    assert list(cohort.rows) == [4, 5]
+    assert cohort.frame["sex"].tolist() == ["M", "F"]
+    assert cohort.frame["dead"].tolist() == [1.0, 0.0]
+    assert math.isnan(cohort.frame.loc[1, "kps"])

@@ -407,7 +407,7 @@ def check_frame(
                     name,
                     name,
                     "a column of the cohort format (docs/cohort-format.md)",
-                    f"unknown column {name!r}{hint} (pass keep_extra / --keep-extra to keep it)",
+                    f"unknown column {name!r}{hint} (to keep it: --keep-extra)",
                 ),
             )
     if "patient_id" not in seen:
