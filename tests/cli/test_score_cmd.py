@@ -102,10 +102,15 @@ def test_bad_key_names_the_field() -> None:
     ],
 )
 def test_bad_value_names_field_value_and_allowed(pair: str, field: str, allowed: str) -> None:
-    result = runner.invoke(app, [*_patient_args(pair), "--json"])
+    result = runner.invoke(app, _patient_args(pair))
     assert result.exit_code == 1
-    assert field in result.stderr and pair.split("=")[1] in result.stderr and allowed in result.stderr
-    assert result.stdout == ""
+    assert result.stderr.startswith(f"--patient: error: {field}: got '{pair.split('=')[1]}'; allowed: ")
+    assert allowed in result.stderr and result.stdout == ""
+    result = runner.invoke(app, [*_patient_args(pair), "--json"])  # the same keys as validate --json
+    assert result.exit_code == 1
+    [problem] = json.loads(result.stdout)["problems"]
+    assert (problem["file"], problem["row"], problem["column"]) == ("--patient", None, field)
+    assert problem["value"] == pair.split("=")[1] and allowed in problem["allowed"]
 
 
 def test_malformed_pair_and_duplicate_key() -> None:
@@ -199,7 +204,7 @@ def test_score_contradiction_names_file_row_and_writes_nothing(tmp_path: Path) -
     out = tmp_path / "scored.csv"
     result = runner.invoke(app, ["score", str(src), "-o", str(out)])
     assert result.exit_code == 1
-    assert "row 4, column solitary_skeletal_met" in result.stderr, result.stderr
+    assert "c.csv, row 4: error: solitary_skeletal_met: got 'yes'" in result.stderr, result.stderr
     assert not out.exists()
 
 
@@ -207,7 +212,8 @@ def test_patient_warnings_are_shown_but_do_not_fail() -> None:
     result = runner.invoke(app, [*_patient_args("frankel_post=E", "kps=70"), "--json"])
     assert result.exit_code == 0, result.output
     assert "warning" in result.stderr and "frankel_pre" in result.stderr
-    assert json.loads(result.stdout)["warnings"][0].startswith("warning: ")
+    [warning] = json.loads(result.stdout)["warnings"]
+    assert (warning["severity"], warning["column"]) == ("warning", "frankel_pre")
 
 
 def test_missing_input_file_and_unknown_extension(tmp_path: Path) -> None:

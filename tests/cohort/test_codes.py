@@ -58,7 +58,8 @@ def test_missing_tokens_read_as_missing(write_csv, token, column):
 
 def test_unknown_is_a_code_where_the_column_has_it(write_csv):
     assert is_missing_token(COLUMN_BY_NAME["primary_tumor"], "unknown") is False
-    assert read_cohort(write_csv({"tokuhashi": None, "primary_tumor": "Unknown"})).frame.loc[0, "primary_tumor"] == "unknown"
+    cohort = read_cohort(write_csv({"tokuhashi": None, "primary_tumor": "Unknown"}))
+    assert cohort.frame.loc[0, "primary_tumor"] == "unknown"
 
 
 def test_text_columns_keep_tokens():

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from spinemet.cli.app import app
-
-if TYPE_CHECKING:
-    from spinemet.cohort.problems import Problem
+from spinemet.cli.problems_format import problem_line, problems_json, summary_line
 
 __all__ = ["synth_command", "validate_command"]
-
-
-def _problem_line(p: Problem) -> str:
-    from spinemet.cohort.validate import display
-
-    row = "file" if p.row is None else f"row {p.row}"
-    column = p.column or "-"
-    return (
-        f"{p.severity:<7} {row:<10} {column:<24} value {display(p.value)}; allowed: {p.allowed}\n"
-        f"        {p.message}"
-    )
 
 
 @app.command("validate")
@@ -61,15 +47,12 @@ def validate_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        typer.echo(problems_json(report.problems, file.name, n_rows=report.n_rows))
     else:
         for p in report.problems:
-            typer.echo(_problem_line(p))
+            typer.echo(problem_line(p, file.name))
         verdict = "valid" if report.ok else "INVALID"
-        typer.echo(
-            f"{file.name}: {verdict}: {report.n_rows} rows, {len(report.errors)} error(s), "
-            f"{len(report.warnings)} warning(s)"
-        )
+        typer.echo(summary_line(file.name, report.n_rows, report.problems, verdict))
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from spinemet.cli.app import app
+from spinemet.cli.problems_format import echo_problems, summary_line
 
 if TYPE_CHECKING:
     from rich.console import Console
     from sqlalchemy import Connection, Engine
-
-    from spinemet.cohort.problems import Problem
 
 __all__ = ["db_app", "followup_app"]
 
@@ -82,7 +81,7 @@ def _reading(db: str | None) -> Iterator[Connection]:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    _err().print(f"[red]error:[/red] {message}", highlight=False)
+    typer.echo(f"error: {message}", err=True)  # not rich: a long message is not hard-wrapped
     return typer.Exit(code)
 
 
@@ -184,16 +183,13 @@ def import_cmd(
                 progress=report,
                 data_dictionary=dictionary,
             )
-    except CohortValidationError as exc:
-        errors = [p for p in exc.problems if p.severity == "error"]
-        _err().print(f"[red]{file.name}: {len(errors)} error(s); nothing was stored[/red]", highlight=False)
-        for p in exc.problems:
-            _err().print(f"  {_problem_line(p)}", highlight=False, markup=False)
+    except CohortValidationError as exc:  # one problem formatter for every command (cli/problems_format.py)
+        echo_problems(exc.problems, file.name)
+        typer.echo(summary_line(file.name, None, exc.problems, "nothing was stored"), err=True)
         raise typer.Exit(1) from None
     except (*_registry_errors(), ValueError) as exc:  # e.g. a file whose format cannot be told
         raise _fail(str(exc)) from None
-    for p in result.warnings:
-        _err().print(f"  warning: {p}", highlight=False, markup=False)
+    echo_problems(result.warnings, file.name)
     s = result.stored
     typer.echo(
         f"{file.name} (sha256 {result.sha256[:12]}): {s.inserted} new, {s.updated} updated "
@@ -206,16 +202,6 @@ def import_cmd(
         )
     if skip_invalid:
         typer.echo(f"{result.rejected} row(s) rejected, written to {rejected_out}")
-
-
-def _problem_line(p: Problem) -> str:
-    """One problem: severity, row, and a message naming the column, value and allowed values."""
-    line = str(p)
-    if p.column is not None and p.column not in p.message:
-        line += f" (column {p.column})"
-    if p.allowed and p.allowed not in p.message:
-        line += f" (allowed: {p.allowed})"
-    return line
 
 
 @app.command("export")

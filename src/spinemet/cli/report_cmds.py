@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from spinemet.cli.app import app
+from spinemet.cli.problems_format import echo_problems, summary_line
 
 __all__ = ["demo_command", "report_command"]
 
@@ -40,17 +41,6 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _problem_lines(problems: Any) -> list[str]:
-    lines = []
-    for p in problems:
-        where = "file" if p.row is None else f"row {p.row}"
-        lines.append(
-            f"  {p.severity}: {where}, column {p.column or '-'}, value {p.value!r}; allowed: {p.allowed}\n"
-            f"      {p.message}"
-        )
-    return lines
-
-
 def _read_file(path: Path, fmt: str | None, dictionary: Path | None) -> Source:
     from spinemet.cohort import CohortValidationError, read_cohort
 
@@ -60,16 +50,13 @@ def _read_file(path: Path, fmt: str | None, dictionary: Path | None) -> Source:
     try:
         cohort = read_cohort(path, fmt=fmt, data_dictionary=dictionary)
     except CohortValidationError as exc:
-        errors = [p for p in exc.problems if p.severity == "error"]
-        _err(f"error: {path.name} is not a valid cohort ({len(errors)} error(s)); no report written.")
-        for line in _problem_lines(exc.problems):
-            _err(line)
+        echo_problems(exc.problems, path.name)  # the one problem formatter (cli/problems_format.py)
+        _err(summary_line(path.name, None, exc.problems, "not a valid cohort; no report written"))
         raise typer.Exit(1) from None
     except (ValueError, OSError) as exc:
         _err(f"error: cannot read {path}: {exc}; no report written.")
         raise typer.Exit(2) from None
-    for line in _problem_lines(cohort.warnings):
-        _err(line)
+    echo_problems(cohort.warnings, path.name)
     return Source(cohort.frame, path.name, "cohort file", cohort.sha256)
 
 

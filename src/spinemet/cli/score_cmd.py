@@ -13,18 +13,26 @@ components, points, band, version and citation, then the pathway's verdicts with
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from spinemet.cli.app import app
+from spinemet.cli.problems_format import (
+    echo_problems,
+    problem_dict,
+    problem_line,
+    problems_json,
+    summary_line,
+)
 from spinemet.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -36,11 +44,21 @@ EXIT_INVALID = 1
 
 
 class _Abort(Exception):
-    """Invalid user input: the lines to print on stderr."""
+    """Invalid user input: the lines to print on stderr (and the problems, for ``--json``)."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], problems: Sequence[Any] = (), source: str | None = None) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+        self.problems = tuple(problems)
+        self.source = source
+
+
+class _AsProblem:
+    """A problem dict (``problem_dict``) seen as a problem again, for :func:`problem_line`."""
+
+    def __init__(self, d: Mapping[str, Any]) -> None:
+        self.row, self.column, self.value = d["row"], d["column"], d["value"]
+        self.allowed, self.message, self.severity = d["allowed"], d["message"], d["severity"]
 
 
 # ------------------------------------------------------------------------------------------ patient
@@ -61,7 +79,7 @@ def _parse_pairs(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def _typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+def _typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[Any]]:
     """Validate ``key=value`` text against the cohort format: (typed values without missing, warnings)."""
     import pandas as pd
 
@@ -72,9 +90,11 @@ def _typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]
     frame = pd.DataFrame([text], dtype=object)
     problems = validate_frame(frame)
     errors = [p for p in problems if p.severity == "error"]
+    patient_problems = [dataclasses.replace(p, row=None) for p in problems]  # one patient: no row numbers
     if errors:
-        raise _Abort([_problem_text(p, with_row=False) for p in errors])
-    warnings = [_problem_text(p, with_row=False) for p in problems if p.severity == "warning"]
+        errors = [p for p in patient_problems if p.severity == "error"]
+        raise _Abort([problem_line(p, "--patient") for p in errors], errors, "--patient")
+    warnings = [p for p in patient_problems if p.severity == "warning"]
     row = coerce_frame(frame).iloc[0].to_dict()
     return {k: v for k, v in row.items() if not _missing(v)}, warnings
 
@@ -155,7 +175,7 @@ def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
 
     Keys: ``patient`` (the typed values), ``scores`` (``ScoreResult.to_dict()`` per score computed),
     ``not_computed`` (score -> why), ``frankel_change``, ``pathway`` (``PathwayAssessment.to_dict()``),
-    ``warnings`` (validation warnings, as text).
+    ``warnings`` (validation warnings, with the keys of ``cli.problems_format.PROBLEM_KEYS``).
 
     Raises:
         _Abort: a key that is not a cohort column, or a value not allowed for its column.
@@ -188,7 +208,7 @@ def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
         "not_computed": not_computed,
         "frankel_change": change,
         "pathway": pathway,
-        "warnings": warnings,
+        "warnings": [problem_dict(p, "--patient") for p in warnings],
     }
 
 
@@ -257,16 +277,6 @@ def _print_card(card: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------------------------- file
-def _problem_text(p: Any, *, with_row: bool = True) -> str:
-    """One problem as a line naming its row, column, value and what is allowed."""
-    where = f"row {p.row}: " if with_row and p.row is not None else ""
-    if p.column and p.message.startswith(f"{p.column}: got "):
-        return f"{p.severity}: {where}{p.message}"  # the standard form names column, value and allowed
-    value = "(empty)" if p.value is None else repr(p.value)
-    column = f"column {p.column}, " if p.column else ""
-    return f"{p.severity}: {where}{column}value {value}; allowed: {p.allowed} ({p.message})"
-
-
 def _output_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as CSV text: cohort columns as ``write_cohort`` writes them (integers without ``.0``,
     decimals in the shortest round-trip form, dates ISO); added float columns the same way."""
@@ -313,14 +323,12 @@ def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
     try:
         cohort = read_cohort(input_path, keep_extra=keep_extra)
     except CohortValidationError as err:
-        errors = [p for p in err.problems if p.severity == "error"]
-        lines = [f"{input_path}: {len(errors)} error(s); nothing written"]
-        lines += [_problem_text(p) for p in err.problems]
-        raise _Abort(lines) from err
+        lines = [problem_line(p, input_path.name) for p in err.problems]
+        lines.append(summary_line(input_path.name, None, err.problems, "nothing written"))
+        raise _Abort(lines, err.problems, input_path.name) from err
     except ValueError as err:  # e.g. an extension that names no cohort format
         raise _Abort([f"INPUT: {err}; nothing written"]) from err
-    for p in getattr(cohort, "warnings", ()):
-        typer.echo(_problem_text(p), err=True)
+    echo_problems(getattr(cohort, "warnings", ()), input_path.name)
     frame = cohort.frame
     rows = getattr(cohort, "rows", None)
     try:
@@ -331,10 +339,14 @@ def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
             row = int(rows[frame.index.get_loc(err.row)])
         elif isinstance(frame.index, pd.RangeIndex) and input_path.suffix.lower() == ".csv":
             row = int(frame.index.get_loc(err.row)) + 2  # header = line 1
-        raise _Abort(
-            [f"error: row {row}, column {err.field}: value {err.value!r}; allowed: {err.allowed}"
-             f"{f' ({err.detail})' if err.detail else ''}; nothing written"]
-        ) from err  # fmt: skip
+        from spinemet.cohort.problems import Problem
+
+        problem = Problem(int(row), err.field, err.value, err.allowed,
+                          f"{err.field}: got {err.value!r}; allowed: {err.allowed}"
+                          f"{f' ({err.detail})' if err.detail else ''}")  # fmt: skip
+        lines = [problem_line(problem, input_path.name), summary_line(input_path.name, None, [problem],
+                                                                      "nothing written")]  # fmt: skip
+        raise _Abort(lines, [problem], input_path.name) from err
     _write_atomic(scored, output)
     return len(scored)
 
@@ -370,8 +382,8 @@ def score(
     try:
         if patient:
             card = score_patient(_parse_pairs([*patient, *args]))
-            for line in card["warnings"]:
-                typer.echo(line, err=True)
+            for w in card["warnings"]:
+                typer.echo(problem_line(_AsProblem(w), "--patient"), err=True)
             if as_json:
                 typer.echo(json.dumps(card, indent=2, ensure_ascii=False, default=_json_default))
             else:
@@ -384,8 +396,11 @@ def score(
         n = _score_file(Path(args[0]), output, keep_extra)
         typer.echo(f"{n} rows scored; written to {output}")
     except _Abort as err:
-        for line in err.lines:
-            typer.echo(line, err=True)
+        if as_json and err.problems:  # the same JSON document as validate --json
+            typer.echo(problems_json(err.problems, err.source))
+        else:
+            for line in err.lines:
+                typer.echo(line, err=True)
         raise typer.Exit(EXIT_INVALID) from None
 
 
