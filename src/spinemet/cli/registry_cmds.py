@@ -19,6 +19,7 @@ import typer
 
 from spinemet.cli.app import app
 from spinemet.cli.problems_format import echo_problems, summary_line
+from spinemet.cli.registry_location import missing_sqlite_file
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -70,14 +71,27 @@ def _engine(db: str | None) -> Engine:
 
 @contextmanager
 def _reading(db: str | None) -> Iterator[Connection]:
-    """A connection for reading the registry at ``db``; its schema is created first if the database is empty
-    (``ensure_schema``: a database at another revision is refused)."""
+    """A connection for reading the registry at ``db``: an SQLite file that does not exist is an error (a read
+    command never creates a registry); the schema of an empty database is created first (``ensure_schema``:
+    a database at another revision is refused)."""
     from spinemet.registry.schema import ensure_schema
 
+    _must_exist(db)
     engine = _engine(db)
     ensure_schema(engine)
     with engine.connect() as conn:
         yield conn
+
+
+def _must_exist(db: str | None) -> None:
+    """Stop with a clear error when the registry is an SQLite file that does not exist."""
+    missing = missing_sqlite_file(db)
+    if missing is not None:
+        raise _fail(
+            f"no registry at {missing!r}: import a cohort first (spinemet import FILE --db {missing}), or "
+            "give --db / $SPINEMET_DATABASE_URL",
+            2,
+        )
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -226,6 +240,7 @@ def export_cmd(
     """Export the registry as a cohort file (optionally de-identified)."""
     from spinemet.registry.export import export_file
 
+    _must_exist(db)
     try:
         result = export_file(
             _engine(db), output, fmt, site=site, deidentified=deidentified, key=key, shift_dates=dates
@@ -247,7 +262,9 @@ def patients_cmd(
     filters: Annotated[
         list[str] | None, typer.Option("--filter", help="col=value (repeatable), e.g. primary_tumor=lung.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON lines (one object per patient) instead of a table.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """List patients (pseudonymous id, centre and a few study columns), optionally filtered."""
@@ -265,7 +282,8 @@ def patients_cmd(
     shown = ["patient_id", "site", *[c for c in LIST_COLUMNS if c in frame.columns]]
     frame = frame[shown]
     if as_json:
-        typer.echo(json.dumps(json_records(frame), ensure_ascii=False))
+        for record in json_records(frame):  # JSON lines: one object per patient, as the help says
+            typer.echo(json.dumps(record, ensure_ascii=False))
         return
     table = Table(title=f"{len(frame)} patient(s)")
     for column in shown:

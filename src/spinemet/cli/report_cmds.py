@@ -19,6 +19,7 @@ import typer
 
 from spinemet.cli.app import app
 from spinemet.cli.problems_format import echo_problems, summary_line
+from spinemet.cli.registry_location import registry_may_exist
 
 __all__ = ["demo_command", "report_command"]
 
@@ -60,23 +61,9 @@ def _read_file(path: Path, fmt: str | None, dictionary: Path | None) -> Source:
     return Source(cohort.frame, path.name, "cohort file", cohort.sha256)
 
 
-def _registry_may_exist(db: str | None) -> bool:
-    """False when the registry is an SQLite file that does not exist (checked without importing SQLAlchemy,
-    which would cost a cold start ~0.3 s); True for other URLs (e.g. PostgreSQL), which are then tried."""
-    import os
-
-    raw = db or os.environ.get("SPINEMET_DATABASE_URL") or "spinemet.sqlite"
-    if "://" not in raw:
-        return Path(raw).is_file()
-    if raw.startswith("sqlite"):
-        path = raw.split("///", 1)[-1] if "///" in raw else ""
-        return bool(path) and path != ":memory:" and Path(path).is_file()
-    return True
-
-
 def _read_registry(db: str | None) -> Source | None:
     """The registry's patients, when the database exists and holds patients; else None."""
-    if not _registry_may_exist(db):
+    if not registry_may_exist(db):
         return None
     from spinemet.registry.engine import make_engine, redact_url, resolve_url
 
