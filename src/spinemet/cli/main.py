@@ -22,7 +22,7 @@ for _name in _COMMAND_MODULES:
 
 def main() -> None:
     """Run the command line."""
-    app()
+    app(prog_name="spinemet")
 
 
 if __name__ == "__main__":

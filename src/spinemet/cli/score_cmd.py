@@ -357,7 +357,7 @@ def score(
     args: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[INPUT | KEY=VALUE...]",
+            metavar="INPUT | KEY=VALUE...",
             help="INPUT cohort file (file mode), or more key=value pairs (with --patient).",
         ),
     ] = None,
@@ -373,11 +373,7 @@ def score(
         bool, typer.Option("--keep-extra", help="Keep columns that are not in the cohort format.")
     ] = False,
 ) -> None:
-    """Add score columns to a cohort file, or score one patient (--patient key=value ...).
-
-    Examples: spinemet score cohort.csv -o scored.csv;
-    spinemet score --patient kps=70 primary_tumor=kidney frankel_pre=D2 --json
-    """
+    """Add score columns to a cohort file, or score one patient (--patient key=value ...)."""
     args = args or []
     try:
         if patient:
