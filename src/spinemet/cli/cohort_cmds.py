@@ -1,4 +1,5 @@
-"""``spinemet validate`` and ``spinemet synth``: check a cohort file; write a synthetic cohort."""
+"""``spinemet validate``, ``spinemet synth`` and ``spinemet template``: check a cohort file; write a
+synthetic cohort; write an import template (Excel workbook or REDCap data dictionary)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import typer
 from spinemet.cli.app import app
 from spinemet.cli.problems_format import problem_line, problems_json, summary_line
 
-__all__ = ["synth_command", "validate_command"]
+__all__ = ["synth_command", "template_command", "validate_command"]
 
 
 @app.command("validate")
@@ -87,3 +88,43 @@ def synth_command(
             typer.echo(f"\nerror: {exc}", err=True)
             raise typer.Exit(2) from None
     typer.echo(f"wrote {n} rows to {output}")
+
+
+@app.command("template")
+def template_command(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="File to write (.xlsx, or .csv for REDCap).")
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="xlsx (an Excel workbook with drop-down lists) or redcap-dictionary (a REDCap data "
+            "dictionary CSV). Default: from the file name.",
+        ),
+    ] = "",
+    core_only: Annotated[
+        bool, typer.Option("--core-only", help="Only the study's core columns (no extension columns).")
+    ] = False,
+) -> None:
+    """Write an import template: one column per field, drop-down lists for every coded field, input
+    messages with the allowed values and units, and a sheet that explains each field. A filled template
+    validates and imports as is. With --format redcap-dictionary, a REDCap data dictionary to build a REDCap
+    project from (its records export is read by validate/import --dictionary)."""
+    from spinemet.cohort.template import TEMPLATE_FORMATS, write_template
+
+    fmt = fmt or ("redcap-dictionary" if output.suffix.lower() == ".csv" else "xlsx")
+    if fmt not in TEMPLATE_FORMATS:
+        typer.echo(f"error: --format: got {fmt!r}; allowed: {', '.join(TEMPLATE_FORMATS)}", err=True)
+        raise typer.Exit(2)
+    wanted = ".xlsx" if fmt == "xlsx" else ".csv"
+    if output.suffix.lower() != wanted:
+        typer.echo(f"error: -o/--output: got {output.name!r}; allowed: a {wanted} file for --format {fmt}",
+                   err=True)  # fmt: skip
+        raise typer.Exit(2)
+    if not output.parent.exists():
+        typer.echo(f"error: -o/--output: folder {str(output.parent)!r} does not exist", err=True)
+        raise typer.Exit(2)
+    n = write_template(output, fmt, core_only=core_only)
+    what = "Excel import template" if fmt == "xlsx" else "REDCap data dictionary"
+    typer.echo(f"{what} with {n} fields written to {output}")
