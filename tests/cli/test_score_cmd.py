@@ -76,13 +76,28 @@ def test_patient_card_text() -> None:
     assert "surgical_indication: indicated" in out
     assert "SINS 9 (potentially unstable, 7-12): threatened instability (Fisher 2010)" in out
     assert "noms_mechanical: potentially_unstable" in out
+    assert "SINS): 9 - indeterminate (potentially unstable); surgical consultation" in out
+    assert "band potentially_unstable" not in out
+    # ESCC: a grade, not points
+    assert "Epidural spinal cord compression (Bilsky): grade 2 - high-grade compression (2-3)" in out
+    escc_row = next(line for line in out.splitlines() if "ESCC grade" in line)
+    assert escc_row.rstrip(" │").endswith("-") and " 4 " not in escc_row
 
 
 def test_missing_inputs_are_reported_not_guessed() -> None:
     result = runner.invoke(app, [*_patient_args("primary_tumor=lung", "kps=60"), "--json"])
     assert result.exit_code == 0, result.output
     card = json.loads(result.stdout)
-    assert "tokuhashi" in card["not_computed"]
+    assert card["not_computed"]["tokuhashi"] == (
+        "extraspinal_bone_mets missing (needed for tokuhashi unless a total is given); allowed: integer >= 0"
+    )
+    assert set(card["not_computed"]) == {"tokuhashi", "sins", "escc", "barthel_pre", "barthel_post", "tomita",
+                                         "katagiri", "modified_bauer", "bauer", "nesms"}  # fmt: skip
+    assert card["not_computed"]["tomita"] == (
+        "no inputs given (needs: tomita_primary_growth, tomita_visceral, tomita_bone_mets)"
+    )
+    text = runner.invoke(app, _patient_args("primary_tumor=lung", "kps=60")).stdout
+    assert "got None" not in text and "Tomita score: not computed: no inputs given" in text
     assert card["pathway"]["prognosis"]["decision"] == "undetermined"
     assert "frankel_pre" in card["pathway"]["prognosis"]["missing"]
 

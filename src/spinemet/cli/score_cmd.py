@@ -188,11 +188,14 @@ def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
     not_computed: dict[str, str] = {}
     for key, _title, compute, keys in _score_specs():
         if not any(k in patient for k in keys):
+            needs = list(dict.fromkeys(keys))
+            text = ", ".join(needs) if len(needs) <= 6 else f"{needs[0]}, or its items {needs[1]}, ..."
+            not_computed[key] = f"no inputs given (needs: {text})"
             continue
         try:
             scores[key] = compute(patient).to_dict()
         except InvalidInputError as err:
-            not_computed[key] = str(err)
+            not_computed[key] = _why(err)
     change = None
     if "frankel_pre" in patient and "frankel_post" in patient:
         change = frankel_change(
@@ -212,6 +215,15 @@ def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _why(err: InvalidInputError) -> str:
+    """Why a score was not computed, in words: a missing input is "missing", never "got None"."""
+    if err.value is None or _missing(err.value):
+        detail = (err.detail or "").removeprefix("missing; ").removeprefix("missing")
+        needed = f" ({detail})" if detail else ""
+        return f"{err.field} missing{needed}; allowed: {err.allowed}"
+    return str(err)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -222,6 +234,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _band_text(band: str | None, label: str | None) -> str:
+    """The band as shown after the total: a word code is replaced by its words (SINS
+    ``potentially_unstable`` -> "indeterminate (potentially unstable); surgical consultation"), a range of
+    points keeps its range ("band 9-11 (>= 6 months)")."""
+    if not band:
+        return f" - {label}" if label else ""
+    if any(ch.isalpha() for ch in band):
+        return f" - {label or band.replace('_', ' ')}"
+    return f", band {band}" + (f" ({label})" if label else "")
+
+
 def _fmt_points(points: Any) -> str:
     if isinstance(points, float) and points.is_integer():
         return str(int(points))
@@ -230,36 +253,35 @@ def _fmt_points(points: Any) -> str:
 
 def _print_card(card: dict[str, Any]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 120))
+    console = Console()
     titles = {key: title for key, title, _c, _k in _score_specs()}
     console.rule("[bold]spinemet: scores")
     for key, result in card["scores"].items():
-        band = f", band {result['band']}" if result.get("band") else ""
-        label = f" ({result['band_label']})" if result.get("band_label") else ""
+        band = _band_text(result.get("band"), result.get("band_label"))
         total = _fmt_points(result["total"])
-        if key == "escc":  # a label, not a number: show the grade (its rank is the 'points')
+        if key == "escc":  # a grade, not points: its rank is internal and not shown
             total = f"grade {result['extra']['label']}"
-        table = Table(
-            title=f"[bold]{titles[key]}: {total}{band}{label}",
-            title_justify="left",
-            caption=f"version {result['version']}; {result['citation']}",
-            caption_justify="left",
-        )
+        # title and source as lines of their own: long ones are not hard-wrapped into the table's width
+        console.print(f"[bold]{escape(titles[key])}: {total}[/bold]{escape(band)}", soft_wrap=True)
+        table = Table()
         for col in ("Component", "Value", "Category", "Points"):
             table.add_column(col, justify="right" if col == "Points" else "left")
         for c in result["components"]:
             derived = f" (from {c['derived_from']})" if c.get("derived_from") else ""
-            table.add_row(c["label"], f"{_plain(c['value'])}{derived}", str(c["category"]),
-                          _fmt_points(c["points"]))  # fmt: skip
+            points = "-" if key == "escc" else _fmt_points(c["points"])
+            table.add_row(escape(c["label"]), escape(f"{_plain(c['value'])}{derived}"),
+                          escape(str(c["category"])), points)  # fmt: skip
         if not result["components"]:
             table.add_row("(total given; no components)", "", "", _fmt_points(result["total"]))
         console.print(table)
+        console.print(escape(f"version {result['version']}; {result['citation']}"), soft_wrap=True)
         for note in result.get("notes", ()):
-            console.print(f"  note: {note}")
+            console.print(f"  note: {escape(note)}", soft_wrap=True)
     for key, why in card["not_computed"].items():
-        console.print(f"[yellow]{titles[key]}: not computed[/]: {why}")
+        console.print(f"[yellow]{titles[key]}: not computed[/]: {escape(why)}", soft_wrap=True)
     if card["frankel_change"]:
         console.print(f"Frankel change: {card['frankel_change']} (modified Frankel, Uei 2018)")
     pathway = card["pathway"]
@@ -270,10 +292,10 @@ def _print_card(card: dict[str, Any]) -> None:
         colour = "yellow" if v["decision"] == "undetermined" else "green"
         console.print(f"[bold]{v['rule']}[/]: [{colour}]{v['decision']}[/]")
         for reason in v["reasons"]:
-            console.print(f"  - {reason}")
+            console.print(f"  - {escape(reason)}", soft_wrap=True)
         if v["missing"]:
-            console.print(f"  missing: {', '.join(v['missing'])}")
-        console.print(f"  [dim]source: {v['citation']}[/]")
+            console.print(f"  missing: {', '.join(v['missing'])}", soft_wrap=True)
+        console.print(f"  [dim]source: {escape(v['citation'])}[/]", soft_wrap=True)
 
 
 # --------------------------------------------------------------------------------------------- file
