@@ -22,7 +22,9 @@ from spinemet.cli.problems_format import echo_problems, summary_line
 from spinemet.cli.registry_location import missing_sqlite_file
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
+    from rich.table import Table
     from sqlalchemy import Connection, Engine
 
 __all__ = ["db_app", "followup_app"]
@@ -293,6 +295,39 @@ def patients_cmd(
     _out().print(table)
 
 
+AUDIT_WIDE = ("id", "at", "username", "action", "table_name", "record_id", "field", "old_value", "new_value",
+              "reason", "source_file")  # fmt: skip
+"""The columns of ``audit --wide`` (every column of the audit log)."""
+
+
+def audit_table(frame: pd.DataFrame, *, wide: bool = False) -> Table:
+    """The audit trail as a rich table. Default: four columns that stay readable at 80 columns (when, who,
+    what, the change ``field: old -> new``); ``wide``: :data:`AUDIT_WIDE`."""
+    from rich.table import Table
+
+    def text(v: object) -> str:
+        return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+
+    table = Table(title=f"{len(frame)} audit row(s)")
+    if wide:
+        for column in AUDIT_WIDE:
+            table.add_column(column)
+        for row in frame[list(AUDIT_WIDE)].itertuples(index=False):
+            table.add_row(*[text(v) for v in row])
+        return table
+    table.add_column("when", no_wrap=True)
+    table.add_column("who", overflow="fold")
+    table.add_column("what", overflow="fold")
+    table.add_column("change", overflow="fold", ratio=1)
+    for r in frame.itertuples(index=False):
+        at = text(r.at)[:16].replace("T", " ")  # to the minute
+        what = f"{text(r.action)} {text(r.record_id) or text(r.table_name)}".strip()
+        old, new = text(r.old_value) or "-", text(r.new_value) or "-"
+        change = f"{text(r.field)}: {old} -> {new}" if text(r.field) else ""
+        table.add_row(at, text(r.username), what, change)
+    return table
+
+
 def _fmt(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -417,11 +452,12 @@ def followup_list(
 def audit_cmd(
     patient_id: Annotated[str | None, typer.Option("--patient", help="Only this pseudonymous id.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Every column (id, table, reason, source file): wide terminals.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Show the audit trail (read-only: spinemet offers no way to change it)."""
-    from rich.table import Table
-
     from spinemet.registry.audit import audit_frame
 
     with _reading(db) as conn:
@@ -429,22 +465,4 @@ def audit_cmd(
     if as_json:
         typer.echo(frame.to_json(orient="records", date_format="iso"))
         return
-    table = Table(title=f"{len(frame)} audit row(s)")
-    shown = [
-        "id",
-        "at",
-        "username",
-        "action",
-        "table_name",
-        "record_id",
-        "field",
-        "old_value",
-        "new_value",
-        "reason",
-    ]
-    shown.append("source_file")
-    for column in shown:
-        table.add_column(column)
-    for row in frame[shown].itertuples(index=False):
-        table.add_row(*["" if v is None or v != v else str(v) for v in row])
-    _out().print(table)
+    _out().print(audit_table(frame, wide=wide))
