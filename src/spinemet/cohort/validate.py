@@ -448,6 +448,9 @@ def check_frame(
                 col.allowed,
                 lambda i, p=p, col=col: _cell_message(col.name, p.raw(i), col.allowed, p.detail(i)),
             )
+    # text and code columns stay object dtype on pandas 3 too (which would infer its ``str`` dtype)
+    typed = {k: pd.Series(v, index=pd.RangeIndex(n), dtype=object, copy=False)
+             if isinstance(v, np.ndarray) and v.dtype == object else v for k, v in typed.items()}  # fmt: skip
     typed_frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)
     for name in typed_frame.columns:
         col = COLUMN_BY_NAME.get(name)
