@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.dtypes import object_text
 from spinemet.cohort.schema import COLUMN_BY_NAME
 
 __all__ = ["deidentify", "pseudonym"]
@@ -120,7 +121,7 @@ def deidentify(
     order = [c for c in frame.columns if c in out.columns] + [
         c for c in out.columns if c not in frame.columns
     ]
-    result = out[order]
+    result = object_text(out[order].copy())  # pandas 3: text columns object, as the cohort layer's
     result.attrs["deidentified"] = {
         "ids": "HMAC-SHA256(key, patient_id), first 16 hex digits",
         "dates": shift_dates if dates else "no date columns",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from spinemet.cohort.codes import MISSING_TOKENS, canonical_code, is_missing_token, suggestion
+from spinemet.cohort.dtypes import object_text
 from spinemet.cohort.problems import CohortValidationError, Problem, Severity
 from spinemet.cohort.schema import (
     BARTHEL_ITEM_SETS,
@@ -448,10 +449,7 @@ def check_frame(
                 col.allowed,
                 lambda i, p=p, col=col: _cell_message(col.name, p.raw(i), col.allowed, p.detail(i)),
             )
-    # text and code columns stay object dtype on pandas 3 too (which would infer its ``str`` dtype)
-    typed = {k: pd.Series(v, index=pd.RangeIndex(n), dtype=object, copy=False)
-             if isinstance(v, np.ndarray) and v.dtype == object else v for k, v in typed.items()}  # fmt: skip
-    typed_frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)
+    typed_frame = object_text(pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False))  # pandas 3: object
     for name in typed_frame.columns:
         col = COLUMN_BY_NAME.get(name)
         if col is not None and col.kind == "date":
