@@ -63,6 +63,7 @@ def test_readme_examples_run_as_written(folder: Path, monkeypatch: pytest.Monkey
     monkeypatch.chdir(folder)
     monkeypatch.delenv("SPINEMET_DATABASE_URL", raising=False)
     monkeypatch.setenv("SPINEMET_DEID_KEY", "readme-test-key-of-32-characters")
+    monkeypatch.setenv("SPINEMET_BACKUP_KEY", "readme-backup-key-of-32-characters")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     runner = CliRunner()
     for command in COMMANDS:

@@ -11,6 +11,17 @@ from typing import Any
 __all__ = ["InvalidInputError"]
 
 
+def _shown(value: Any) -> Any:
+    """The value as a user reads it: numpy scalars as Python numbers (``2.5``, not ``np.float64(2.5)``),
+    also inside lists, tuples and sets. numpy is not imported here: any object with ``item()`` and a
+    ``dtype`` (a numpy scalar) is converted."""
+    if hasattr(value, "dtype") and hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        return value.item()
+    if isinstance(value, list | tuple | set | frozenset):
+        return type(value)(_shown(v) for v in value)
+    return value
+
+
 class InvalidInputError(ValueError):
     """A value that a score, rule or cohort column does not accept.
 
@@ -25,7 +36,7 @@ class InvalidInputError(ValueError):
         self.value = value
         self.allowed = allowed
         self.detail = detail
-        message = f"{field}: got {value!r}; allowed: {allowed}"
+        message = f"{field}: got {_shown(value)!r}; allowed: {allowed}"
         if detail:
             message += f" ({detail})"
         super().__init__(message)

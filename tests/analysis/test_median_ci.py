@@ -75,3 +75,23 @@ def test_monotone_search_equals_full_scan(i: int) -> None:
         a = median_ci._findq(x, y, float(p), median_ci.R_TOLERANCE)
         b = median_ci._findq_monotone(x, y, float(p), median_ci.R_TOLERANCE)
         assert (math.isnan(a) and math.isnan(b)) or a == b, (p, a, b)
+
+
+@pytest.mark.parametrize("ci_method", ["log", "plain", "log-log"])
+def test_upper_band_window_equals_full_scan(ci_method: str) -> None:
+    """r_quantile searches the upper band only from where 1 - S reaches p (the band is >= S); on random
+    curves (ties, censoring, curves reaching 0, p from 0.1 to 0.9) the result equals R's rule applied to
+    the whole band (_findq over every point)."""
+    from spinemet.analysis.median_ci import R_TOLERANCE, _findq
+
+    rng = np.random.default_rng(11)
+    for trial in range(150):
+        n = int(rng.integers(3, 60))
+        t = np.round(rng.exponential(10.0, n), int(rng.integers(0, 2)))
+        e = (rng.random(n) < rng.uniform(0.3, 1.0)).astype(float)
+        km = kaplan_meier(t, e, ci_method=ci_method)
+        x = np.concatenate(([0.0], km.time))
+        for p in (0.1, 0.25, 0.5, 0.75, 0.9):
+            full = _findq(x, np.concatenate(([0.0], 1.0 - km.upper)), p, R_TOLERANCE)
+            got = r_quantile(km.time, km.surv, km.lower, km.upper, p)[2]
+            assert got == full or (np.isnan(got) and np.isnan(full)), (trial, p)

@@ -172,17 +172,18 @@ def test_observed_vs_predicted_hand_counted() -> None:
     )
     out = observed_vs_predicted(frame)
     b08 = out.bands["0-8"]
-    # 2 dead (not beyond), 6 dead exactly at 6 (not beyond: rule is "> 6"), 7 censored (beyond),
-    # 3 censored (unknown), missing survival counted as missing
-    assert (b08.n, b08.lived_beyond, b08.not_beyond, b08.unknown, b08.n_missing) == (4, 1, 2, 1, 1)
-    assert b08.proportion_beyond == pytest.approx(1 / 3)
+    # 0-8 predicts "< 6 months": 2 dead (not beyond), 6 dead exactly at 6 (beyond: 6 months contradicts
+    # "< 6 months"), 7 censored (beyond), 3 censored (unknown), missing survival counted as missing
+    assert (b08.n, b08.lived_beyond, b08.not_beyond, b08.unknown, b08.n_missing) == (4, 2, 1, 1, 1)
+    assert b08.proportion_beyond == pytest.approx(2 / 3)
     b911 = out.bands["9-11"]
+    # 9-11 predicts ">= 6 months": a death exactly at 6 is not beyond it, 6.5 is
     assert (b911.lived_beyond, b911.not_beyond, b911.unknown) == (1, 1, 0)
     b12 = out.bands["12-15"]
     assert (b12.threshold_months, b12.lived_beyond, b12.unknown) == (12.0, 1, 1)
     assert out.n_used == 8 and out.n_missing == 1
     assert b911.km_median == 6.25  # deaths at 6 and 6.5: S = 0.5 at 6 -> R takes the midpoint
-    assert "survival_months > the band's predicted survival" in out.rule
+    assert "survival_months >= 6 for the 0-8 band" in out.rule
 
 
 def test_observed_vs_predicted_thresholds_checked() -> None:

@@ -128,19 +128,24 @@ def test_backup_restore_followup_audit(backend: str, db_factory, tmp_path: Path)
     assert [(r["action"], r["username"], r["reason"]) for r in trail] == [("insert", "bob", "clinic")]
 
     archive = tmp_path / "b.zip"
-    made = run("backup", "--db", src, "-o", str(archive))
-    assert made.exit_code == 0 and "patient 55" in made.output
+    made = run("backup", "--db", src, "-o", str(archive), "--key", "k3y")
+    assert made.exit_code == 0 and "patient 55" in made.output and "signed" in made.output
     dst = db_factory.url(backend)
-    restored = run("restore", str(archive), "--db", dst)
+    unsigned = run("restore", str(archive), "--db", dst)
+    assert unsigned.exit_code == 1 and "no key was given" in unsigned.output
+    restored = run("restore", str(archive), "--db", dst, "--key", "k3y")
     assert restored.exit_code == 0, restored.output
-    assert _counts(dst) == _counts(src)
-    refused = run("restore", str(archive), "--db", dst)
+    assert "signature valid" in restored.output and "recorded in the audit trail" in restored.output
+    assert _counts(dst) == {**_counts(src), "audit_log": _counts(src)["audit_log"] + 1}
+    refused = run("restore", str(archive), "--db", dst, "--key", "k3y")
     assert refused.exit_code == 1 and "not empty" in refused.output
-    forced = run("restore", str(archive), "--db", dst, "--force", "--safety-dir", str(tmp_path / "safe"))
+    forced = run("restore", str(archive), "--db", dst, "--force", "--safety-dir", str(tmp_path / "safe"),
+                 "--key", "k3y")  # fmt: skip
     assert forced.exit_code == 0, forced.output
     assert "safety backup" in forced.output and str(tmp_path / "safe") in forced.output
     after, source = _counts(dst), _counts(src)
-    assert after["audit_log"] == source["audit_log"] + 1  # the restore is recorded
+    # the first restore's record (re-appended from the replaced database) and the forced restore's
+    assert after["audit_log"] == source["audit_log"] + 2
     assert {k: v for k, v in after.items() if k != "audit_log"} == {
         k: v for k, v in source.items() if k != "audit_log"
     }
@@ -161,6 +166,7 @@ def test_forced_restore_does_not_shrink_the_audit_trail(
     good2 = tmp_path / "good2.csv"
     good2.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
     assert run("import", str(good), "--db", db).exit_code == 0
+    monkeypatch.setenv("SPINEMET_BACKUP_KEY", "k3y")
     assert run("backup", "--db", db, "-o", str(tmp_path / "t.zip")).exit_code == 0
     assert run("import", str(good2), "--db", db).exit_code == 0
     before = json.loads(run("audit", "--db", db, "--json").output)

@@ -137,11 +137,22 @@ def test_registry_source(cwd: Path) -> None:
     assert data["discharge"]["home"] == 37
 
 
-def test_empty_registry_falls_back_to_demo(cwd: Path) -> None:
+def test_a_named_registry_that_is_absent_is_an_error_not_the_demo(cwd: Path) -> None:
+    """Issue 9: `--db` naming a missing registry fails with the reason; the demo only when asked for."""
     result = run("report", "--db", str(cwd / "absent.sqlite"), "--json", "r.json", "-q")
-    assert result.exit_code == 0, result.output
-    assert "source: demo cohort" in result.stderr
-    assert not (cwd / "absent.sqlite").exists()
+    assert result.exit_code == 2, result.output
+    assert "does not exist" in result.stderr and "source: demo cohort" not in result.stderr
+    assert not (cwd / "absent.sqlite").exists() and not (cwd / "r.json").exists()
+
+
+def test_an_unreadable_registry_is_an_error_not_the_demo(cwd: Path) -> None:
+    """A truncated SQLite file: the reason, exit 2, no report."""
+    broken = cwd / "broken.sqlite"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\x00" * 40)
+    result = run("report", "--db", str(broken), "--json", "r.json", "-q")
+    assert result.exit_code == 2, result.output
+    assert "cannot be read" in result.stderr and "source: demo cohort" not in result.stderr
+    assert not (cwd / "r.json").exists()
 
 
 def test_demo_command(cwd: Path) -> None:
@@ -150,7 +161,7 @@ def test_demo_command(cwd: Path) -> None:
     assert {p.name for p in _files(cwd / "d")} == {"report.html", "report.json", "report.docx"}
     assert "report.html" in result.stdout
     data = json.loads((cwd / "d" / "report.json").read_text(encoding="utf-8"))
-    assert data["meta"]["ci_method"] == "spss"
+    assert data["meta"]["ci_method"] == "log"  # the same default as `spinemet report`
     assert data["meta"]["source_kind"] == "demo cohort"
 
 

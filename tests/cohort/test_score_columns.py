@@ -98,11 +98,13 @@ def _random_patient(rng: np.random.Generator, i: int) -> dict[str, Any]:
 
 
 def _expect(fn: Any, **kwargs: Any) -> Any:
-    """The per-patient total, or None when the function refuses (missing input)."""
+    """The per-patient total, or None when the function refuses (missing input) or gives only a range
+    (a missing laboratory value: the score column is left empty)."""
     try:
-        return fn(**kwargs).total
+        result = fn(**kwargs)
     except InvalidInputError:
         return None
+    return result.total if result.total_range is None else None
 
 
 def _per_patient(p: dict[str, Any]) -> dict[str, Any]:
@@ -285,12 +287,15 @@ def test_katagiri_lab_tier_from_raw_values_and_contradiction() -> None:
         },
         index=[10, 11],
     )  # fmt: skip
+    got = add_score_columns(df)["katagiri"].tolist()
+    assert np.isnan(got[0]) and got[1] == 4.0
+    df.loc[10, ["platelets_per_ul", "calcium_mg_dl", "bilirubin_mg_dl"]] = [200_000.0, 9.0, 0.5]
     assert add_score_columns(df)["katagiri"].tolist() == [6.0, 4.0]
     df["katagiri_lab"] = ["abnormal", "normal"]  # row 11's platelets prove 'critical'
     with pytest.raises(ScoreColumnError) as err:
         add_score_columns(df)
     assert (err.value.field, err.value.row, err.value.value) == ("katagiri_lab", 11, "normal")
-    df["katagiri_lab"] = ["abnormal", "critical"]
+    df["katagiri_lab"] = ["abnormal", "critical"]  # a given tier is exact
     assert add_score_columns(df)["katagiri"].tolist() == [6.0, 4.0]
     df["platelets_per_ul"] = [np.nan, 90.0]  # 10^3/µL units
     with pytest.raises(ScoreColumnError, match="platelets_per_ul"):

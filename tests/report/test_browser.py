@@ -48,10 +48,16 @@ window.addEventListener("load", function () {
     var r = s.getBoundingClientRect(); return [Math.round(r.width), Math.round(r.height)];
   });
   var resources = performance.getEntriesByType("resource").map(function (r) { return r.name; });
+  var overflow = Array.prototype.map.call(document.querySelectorAll(".table-wrap"), function (w) {
+    var t = w.querySelector("table");
+    return [t.id, Math.ceil(t.getBoundingClientRect().width), w.clientWidth,
+            getComputedStyle(w).overflowX];
+  });
   var probe = document.createElement("pre");
   probe.id = "__probe";
   probe.textContent = JSON.stringify({sizes: sizes, errors: window.__errors, resources: resources,
-                                      tables: document.querySelectorAll("table").length});
+                                      tables: document.querySelectorAll("table").length,
+                                      overflow: overflow, width: window.innerWidth});
   document.body.appendChild(probe);
 });
 </script>"""
@@ -79,18 +85,35 @@ def _run(args: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def probe(demo_out: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    tmp = tmp_path_factory.mktemp("browser")
-    html = demo_out["html"].read_text(encoding="utf-8")
-    page = tmp / "probe.html"
+def _probe(html: str, tmp: Path, width: int) -> dict[str, Any]:
+    page = tmp / f"probe-{width}.html"
     page.write_text(html.replace("<head>", "<head>\n" + PROBE, 1), encoding="utf-8")
-    result = _run(["--window-size=1200,900", "--dump-dom", page.as_uri()], tmp)
+    result = _run([f"--window-size={width},900", "--dump-dom", page.as_uri()], tmp)
     match = re.search(r'<pre id="__probe">(.*?)</pre>', result.stdout, re.S)
     assert match, f"no probe output; chromium said: {result.stderr[-2000:]}"
     import html as htmllib
 
     return json.loads(htmllib.unescape(match.group(1)))
+
+
+@pytest.fixture(scope="module")
+def probe(demo_out: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _probe(demo_out["html"].read_text(encoding="utf-8"), tmp_path_factory.mktemp("browser"), 1400)
+
+
+def test_no_table_overflows_at_1400px(probe: dict[str, Any]) -> None:
+    assert probe["width"] == 1400
+    wide = [(key, w, room) for key, w, room, _ in probe["overflow"] if w > room + 1]
+    assert wide == [], "tables wider than their container at 1400 px"
+
+
+def test_narrow_page_keeps_table1_and_scrolls_the_rest(demo_out: dict[str, Any], tmp_path: Path) -> None:
+    """At 420 px Table 1 fits; a table that cannot fit scrolls inside its container (never cut off)."""
+    narrow = _probe(demo_out["html"].read_text(encoding="utf-8"), tmp_path, 420)
+    sizes = {key: (w, room, ox) for key, w, room, ox in narrow["overflow"]}
+    w, room, _ = sizes["table1"]
+    assert w <= room + 1
+    assert all(ox == "auto" for _w, _room, ox in sizes.values())
 
 
 def test_figures_have_size(probe: dict[str, Any]) -> None:
@@ -108,8 +131,8 @@ def test_no_network_requests(probe: dict[str, Any]) -> None:
 
 
 def test_tables_rendered(probe: dict[str, Any], demo_out: dict[str, Any]) -> None:
-    # every report table plus the three numbers-at-risk tables
-    assert probe["tables"] == len(demo_out["data"]["report_tables"]) + 3
+    # every report table, once; the numbers at risk are in the figures only (not repeated as tables)
+    assert probe["tables"] == len(demo_out["data"]["report_tables"])
 
 
 def test_screenshot_not_blank(demo_out: dict[str, Any], tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def test_p_text() -> None:
 
 def test_format_ci() -> None:
     assert format_ci(11.97, (2.4225, 21.5175)) == "12.0 (2.4\u201321.5)"
-    assert format_ci(-3.709, (-4.306, -3.112)) == "-3.7 (-4.3 to -3.1)"
+    assert format_ci(-3.709, (-4.306, -3.112)) == "\u22123.7 (\u22124.3 to \u22123.1)"  # minus signs
     assert format_ci(float("nan"), (float("nan"), float("nan"))) == "not reached"
 
 

@@ -84,7 +84,7 @@ def test_figures_inline_svg(html: str) -> None:
     assert 'role="img"' in html
 
 
-@pytest.mark.parametrize("section", list(SECTION_TITLES))
+@pytest.mark.parametrize("section", [s for s in SECTION_TITLES if s != "study"])  # study: with --study only
 def test_every_section_heading(html: str, section: str) -> None:
     assert f'<section id="{section}"' in html
     assert f'<h2 id="{section}-h">{SECTION_TITLES[section]}' in html
@@ -92,7 +92,7 @@ def test_every_section_heading(html: str, section: str) -> None:
 
 def test_tables_accessible(html: str, parsed: _Checker) -> None:
     n_tables = parsed.tags.count("table")
-    assert n_tables == html.count("<caption>") >= 14
+    assert n_tables == html.count("<caption>") >= 13  # the numbers at risk are in the figures only
     scopes = [v for tag, k, v in parsed.attrs if tag == "th" and k == "scope"]
     assert scopes.count("col") > 20 and scopes.count("row") > 50
     assert parsed.tags.count("th") == len(scopes), "every th has a scope"

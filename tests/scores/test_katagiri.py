@@ -190,3 +190,30 @@ def test_property_monotone(patient, field, data):
         katagiri(**{**patient, field: worse}).total - katagiri(**patient).total
         == table[worse] - table[patient[field]]
     )
+
+
+def test_missing_lab_value_gives_a_range_of_totals_and_bands():
+    """Katagiri 2014: a missing value could raise the laboratory tier; the result gives every total and
+    band the patient could have (tier normal to critical: + 0 to 2 points)."""
+    args = {k: v for k, v in ZERO.items() if k != "katagiri_lab"}
+    known = {"crp_mg_dl": 0.1, "ldh_iu_l": 200, "albumin_g_dl": 4.0, "platelets_per_ul": 200000,
+             "calcium_mg_dl": 9.0}
+    r = katagiri(**args, **known)  # bilirubin missing: could be critical
+    assert r.total_range == (r.total, r.total + 2)
+    assert not r.exact
+    assert "bilirubin_mg_dl" in r.notes[0] and "normal to critical" in r.notes[0]
+    abnormal = katagiri(**args, crp_mg_dl=1.0)
+    assert abnormal.total_range == (abnormal.total, abnormal.total + 1)
+    assert "ldh_iu_l" not in abnormal.notes[0]  # LDH cannot raise an abnormal tier
+    full = katagiri(**args, **known, bilirubin_mg_dl=0.5)
+    assert full.exact and full.possible_bands == ()
+
+
+def test_band_range_crosses_a_cut_off():
+    # primary rapid 3 + ECOG 3-4 1 = 4 with a normal lab tier; critical would give 6: both intermediate;
+    # with previous chemotherapy (+1) 5..7 crosses into high
+    base = {k: v for k, v in ZERO.items() if k != "katagiri_lab"}
+    base.update(katagiri_primary_growth="rapid", ecog=3, previous_chemotherapy="yes")
+    r = katagiri(**base, crp_mg_dl=0.1)
+    assert r.total_range == (5, 7)
+    assert r.possible_bands == ("intermediate", "high")

@@ -17,6 +17,7 @@ import pandas as pd
 from spinemet.errors import InvalidInputError
 
 __all__ = [
+    "TIMEFIX_TOLERANCE",
     "as_event",
     "as_float_array",
     "as_group",
@@ -24,7 +25,13 @@ __all__ = [
     "as_weights",
     "check_conf_level",
     "check_same_length",
+    "timefix",
+    "timefix_clusters",
+    "timefix_sorted",
 ]
+
+# R survival's aeqSurv default tolerance, sqrt(.Machine$double.eps)
+TIMEFIX_TOLERANCE = float(np.sqrt(np.finfo(np.float64).eps))
 
 
 def _first_bad(mask: np.ndarray) -> int:
@@ -178,3 +185,74 @@ def check_conf_level(conf_level: float) -> float:
     if not (0 < value < 1):
         raise InvalidInputError("conf_level", conf_level, "a number strictly between 0 and 1")
     return value
+
+
+# ------------------------------------------------------------------------------------------------------
+# R's timefix: follow-up times computed in floating point (e.g. days / 30.4375) that differ only by
+# rounding error are one time. survival::aeqSurv (survival 3.5, used by survfit, survdiff and coxph unless
+# timefix = FALSE): over the sorted distinct times y, y[i + 1] is tied to y[i] when y[i + 1] - y[i] <= tol
+# or (y[i + 1] - y[i]) / mean(|y|) <= tol, tol = sqrt(machine epsilon); every time is replaced by the
+# smallest time of its run of ties.
+
+
+def timefix_clusters(ut: np.ndarray) -> np.ndarray | None:
+    """For ascending distinct finite times: the index of the first time of each merged run, or None
+    when no two times are tied (the usual case)."""
+    if ut.size < 2:
+        return None
+    dy = np.diff(ut)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tied = (dy <= TIMEFIX_TOLERANCE) | (dy / np.mean(np.abs(ut)) <= TIMEFIX_TOLERANCE)
+    if not tied.any():
+        return None
+    keep = np.empty(ut.size, dtype=bool)
+    keep[0] = True
+    np.logical_not(tied, out=keep[1:])
+    return np.flatnonzero(keep)
+
+
+def timefix_sorted(ts: np.ndarray) -> np.ndarray:
+    """:func:`timefix` for times already sorted ascending (repeats allowed); returns ``ts`` itself when
+    nothing merges. O(n), no sort."""
+    if ts.size < 2:
+        return ts
+    new = np.empty(ts.size, dtype=bool)
+    new[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    ut = ts[starts]
+    first = timefix_clusters(ut)
+    if first is None:
+        return ts
+    cluster = np.zeros(ut.size, dtype=np.intp)
+    cluster[first[1:]] = 1
+    np.cumsum(cluster, out=cluster)
+    return ut[first][cluster[np.cumsum(new) - 1]]
+
+
+def timefix(t: np.ndarray) -> np.ndarray:
+    """Times with R's timefix applied (see above); returns ``t`` itself when nothing merges.
+
+    Times on a decimal grid (whole days, months to 0.01) whose spacing cannot fall under the tolerance
+    are returned at the cost of one check, without sorting.
+    """
+    if t.size < 2:
+        return t
+    tmax = float(np.max(np.abs(t)))
+    head = t[:1024]
+    for scale in (1.0, 10.0, 100.0, 1000.0):
+        # distinct grid times differ by >= 1 / scale > tol, and relative to mean |y| <= tmax
+        if tmax * scale * TIMEFIX_TOLERANCE >= 1.0:
+            break
+        if np.array_equal(np.rint(head * scale) / scale, head) and np.array_equal(
+            np.rint(t * scale) / scale, t
+        ):
+            return t
+    ut, inverse = np.unique(t, return_inverse=True)
+    first = timefix_clusters(ut)
+    if first is None:
+        return t
+    cluster = np.zeros(ut.size, dtype=np.intp)
+    cluster[first[1:]] = 1
+    np.cumsum(cluster, out=cluster)
+    return ut[first][cluster[inverse.ravel()]]

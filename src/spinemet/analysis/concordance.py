@@ -36,7 +36,7 @@ from spinemet.analysis._dist import norm_ppf
 from spinemet.analysis._validate import as_float_array
 from spinemet.errors import InvalidInputError
 
-__all__ = ["ConcordanceResult", "concordance"]
+__all__ = ["ConcordanceResult", "concordance", "time_order"]
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,25 @@ def _prefix_count_below(b: NDArray[np.int64], n_values: int, a: NDArray[np.int64
     return below, upto
 
 
+def time_order(time: ArrayLike, event: ArrayLike) -> NDArray[np.intp]:
+    """Row order by time, deaths before censorings at the same time (stable), for :func:`concordance`'s
+    ``time_order``: several C-indices on the same patients then share this one sort. Missing values may
+    be present; their rows are left out when the order is used."""
+    t = as_float_array(time, "time")
+    e = as_float_array(event, "event")
+    order = np.concatenate([np.flatnonzero(e == 1), np.flatnonzero(e != 1)])
+    return order[np.argsort(t[order], kind="stable")]
+
+
+def _restrict(order: NDArray[np.intp], keep: NDArray[np.bool_]) -> NDArray[np.intp]:
+    """A stable order of all rows restricted to the kept rows, renumbered 0..kept-1: O(n), no sort."""
+    new_index = np.cumsum(keep) - 1
+    return new_index[order[keep[order]]]
+
+
 def _counts_and_influence(
-    time: NDArray[np.float64], event: NDArray[np.bool_], score: NDArray[np.float64]
+    time: NDArray[np.float64], event: NDArray[np.bool_], score: NDArray[np.float64],
+    order: NDArray[np.intp] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Counts (concordant, discordant, tied_x, tied_y, tied_xy) and per-patient influence (n x 3).
 
@@ -153,8 +170,9 @@ def _counts_and_influence(
     k_vals = int(xr.max()) + 1
 
     # Role 1: i is the death; risk set = later times, or same time and censored.
-    order = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
-    order = order[np.argsort(time[order], kind="stable")]  # time ascending, deaths first within a time
+    if order is None:
+        order = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
+        order = order[np.argsort(time[order], kind="stable")]  # time ascending, deaths first within a time
     t_s = time[order]
     e_s = event[order]
     x_s = xr[order]
@@ -190,12 +208,13 @@ def _counts_and_influence(
     infl[order, 1] += a2 - upto2
     infl[order, 2] += upto2 - below2
 
-    # Deaths tied in time: tied_y / tied_xy.
-    et = time[event]
-    _, grp = np.unique(et, return_inverse=True)
-    m = np.bincount(grp.ravel()).astype(np.float64)
+    # Deaths tied in time: tied_y / tied_xy (from the sorted death times; no second sort by time).
+    new_t = np.ones(ev_times.shape[0], dtype=bool)
+    new_t[1:] = ev_times[1:] != ev_times[:-1]
+    grp = np.cumsum(new_t) - 1
+    m = np.diff(np.append(np.flatnonzero(new_t), ev_times.shape[0])).astype(np.float64)
     tied_all = float((m * (m - 1) / 2).sum())
-    key = grp.ravel().astype(np.int64) * np.int64(k_vals) + xr[event]
+    key = grp.astype(np.int64) * np.int64(k_vals) + ev_x
     _, cnt = np.unique(key, return_counts=True)
     cnt = cnt.astype(np.float64)
     tied_xy = float((cnt * (cnt - 1) / 2).sum())
@@ -212,6 +231,7 @@ def concordance(
     reverse: bool = False,
     conf_level: float = 0.95,
     strata: ArrayLike | None = None,
+    time_order: NDArray[np.intp] | None = None,
 ) -> ConcordanceResult:
     """Harrell's C of ``score`` for survival (``time``, ``event``), as R's ``concordance()``.
 
@@ -223,6 +243,8 @@ def concordance(
         reverse: as R's ``reverse=TRUE``.
         conf_level: level for ``ci``.
         strata: optional groups; pairs are only formed within a stratum (R: ``+ strata(g)``).
+        time_order: optional :func:`time_order` of these ``time`` and ``event`` (all rows, before missing
+            ones are dropped), to share one sort between the C-indices of several scores.
 
     Rows with a missing time, event or score are dropped (as R's ``na.omit``).
 
@@ -257,7 +279,13 @@ def concordance(
         x = -x
     n = t.shape[0]
     if s is None:
-        counts, infl = _counts_and_influence(t, ev, x)
+        order = None
+        if time_order is not None:
+            if time_order.shape != keep.shape:
+                raise InvalidInputError("time_order", f"length {time_order.shape[0]}",
+                                        f"time_order(time, event) of these {keep.shape[0]} rows")
+            order = _restrict(time_order, keep)
+        counts, infl = _counts_and_influence(t, ev, x, order)
     else:
         counts = np.zeros(5)
         infl = np.zeros((n, 3))

@@ -21,8 +21,12 @@ floating-point noise rather than to a convergence tolerance):
 * Concordance: Harrell's C of the linear predictor (higher risk = shorter survival, within strata), as
   ``summary(coxph)$concordance``; see :mod:`spinemet.analysis.concordance`.
 
-Risk sets are sums over the time-sorted data computed with reverse cumulative sums; Efron's correction is
-applied per death with grouped (vectorised) arithmetic, so the cost per iteration is O(n p^2) in numpy.
+Risk sets are sums over the time-sorted data computed with reverse cumulative sums; as in coxfit6, Efron's
+per-death terms are reduced to per-tied-group sums, so the cost per iteration is a few O(n p) numpy passes
+and one n x p^2 BLAS product (see :meth:`_Engine.evaluate`). R's ``timefix`` merges times that differ only
+by rounding error (``timefix=False`` to compare exactly). Collinear covariates are refused before the
+iterations; a coefficient running to infinity is returned with a warning and named in ``infinite`` (R's
+behaviour); a lone death with nobody else at risk gives 0 with SE 0, as R.
 
 Categorical covariates: numeric (and boolean) columns enter as they are. pandas ``category`` columns and
 text (object/string) columns are treatment coded with the first level as reference: the category order
@@ -45,6 +49,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from spinemet.analysis._dist import chi2_sf, norm_ppf, norm_two_sided_p
+from spinemet.analysis._validate import timefix as _timefix
 from spinemet.analysis.concordance import concordance
 from spinemet.errors import InvalidInputError
 
@@ -79,8 +84,10 @@ class CoxResult:
 
     ``summary`` is indexed by covariate (dummy) name with columns coef, se, hr, hr_lower, hr_upper, z, p
     (plus se_naive when ``robust``). ``loglik`` is (null, fitted) as ``fit$loglik``; ``concordance`` is
-    (C, se) as ``summary(fit)$concordance``.
-    """
+    (C, se) as ``summary(fit)$concordance``. ``infinite`` names the covariates whose coefficient may be
+    infinite (R's warning "Loglik converged before variable ...; coefficient may be infinite": the fit is
+    returned, with a RuntimeWarning, and flagged here; e.g. a category with no deaths).
+"""
 
     summary: pd.DataFrame
     coef: NDArray[np.float64]
@@ -101,6 +108,7 @@ class CoxResult:
     means: NDArray[np.float64]
     naive_var: NDArray[np.float64] | None = None
     robust_score_test: TestResult | None = None
+    infinite: tuple[str, ...] = ()
     _terms: tuple[_Term, ...] = field(default=(), repr=False)
     _conc_inputs: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
@@ -151,6 +159,7 @@ class CoxResult:
             "conf_level": self.conf_level,
             "robust": self.robust,
             "strata": self.strata,
+            "infinite": list(self.infinite),
         }
 
 
@@ -208,7 +217,8 @@ def _design(
             col[missing] = np.nan
             cols.append(col)
             names.append(f"{term.column}{lev}")
-    x = np.column_stack(cols) if cols else np.empty((len(frame), 0))
+    # one covariate per row of a C-ordered array, seen as n x p (the engine works on the rows)
+    x = np.stack(cols).T if cols else np.empty((len(frame), 0))
     return x, names
 
 
@@ -216,113 +226,200 @@ def _design(
 # the partial likelihood engine
 
 
+def _sort_order(time: NDArray[np.float64], event: NDArray[np.bool_],
+                strata: NDArray[np.int64] | None) -> NDArray[np.intp]:
+    """Row order by (stratum, time, deaths first).
+
+    Whole-number times (days) over a modest range sort by one 16-bit key, for which numpy's stable sort is
+    a radix (counting) sort, O(n); other times use stable comparison sorts.
+    """
+    tmin = float(time.min())
+    span = float(time.max()) - tmin
+    n_strata = 1 if strata is None else int(strata.max()) + 1
+    if (span + 1) * 2 * n_strata <= 65536:
+        shifted = time - tmin
+        whole = shifted.astype(np.int64)
+        if np.array_equal(whole, shifted):
+            key = whole * 2 + ~event
+            if strata is not None:
+                key += strata * int(2 * (span + 1))
+            return np.argsort(key.astype(np.uint16), kind="stable")
+    order = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
+    order = order[np.argsort(time[order], kind="stable")]
+    if strata is not None:
+        order = order[np.argsort(strata[order], kind="stable")]
+    return order
+
+
 class _Engine:
-    """Sorted data and event-group bookkeeping; ``evaluate(beta)`` gives loglik, score and information."""
+    """Sorted data and event-group bookkeeping; ``evaluate(beta)`` gives loglik, score and information.
+
+    Rows are sorted by (stratum, time, deaths first). A *block* is the rows sharing (stratum, time); a
+    *group* is a block with at least one death. Risk-set sums are suffix sums over blocks within the
+    stratum; sums over the deaths of a group are taken from the death rows, gathered once.
+    """
 
     def __init__(self, x: NDArray[np.float64], time: NDArray[np.float64], event: NDArray[np.bool_],
                  strata: NDArray[np.int64], ties: str) -> None:
-        # sort by (stratum, time, deaths first) with stable sorts (much faster than np.lexsort)
-        order = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
-        order = order[np.argsort(time[order], kind="stable")]
-        if strata.size and strata.min() != strata.max():
-            order = order[np.argsort(strata[order], kind="stable")]
+        n, p = x.shape
+        self.n, self.p = n, p
+        stratified = bool(strata.size and strata.min() != strata.max())
+        order = _sort_order(time, event, strata if stratified else None)
         self.order = order
-        self.x = np.ascontiguousarray(x[order])
+        # x transposed (one covariate per row, so sums run over contiguous memory) with a row of ones
+        # appended: one pass of products and sums gives S0 (sum of r) and S1 (sum of x r) together
+        xa = np.empty((p + 1, n))
+        for k in range(p):
+            np.take(x[:, k], order, out=xa[k])
+        xa[p] = 1.0
+        self.xa = xa
+        self.x = xa[:p].T
         t = time[order]
-        s = strata[order]
         e = event[order]
-        n = t.shape[0]
-        self.n = n
-        # end of each row's stratum (exclusive)
-        bounds = np.flatnonzero(np.diff(s)) + 1
-        ends = np.append(bounds, n)
-        self.strat_end = ends[np.searchsorted(ends, np.arange(n), side="right")]
-        # blocks of rows sharing (stratum, time): risk-set sums are suffix sums over blocks
-        new_block = np.ones(n, dtype=bool)
-        new_block[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+        new_block = np.empty(n, dtype=bool)
+        new_block[0] = True
+        np.not_equal(t[1:], t[:-1], out=new_block[1:])
+        if stratified:
+            s = strata[order]
+            new_stratum = np.empty(n, dtype=bool)
+            new_stratum[0] = True
+            np.not_equal(s[1:], s[:-1], out=new_stratum[1:])
+            new_block |= new_stratum
         self.bstart = np.flatnonzero(new_block)
-        block_of_row = np.cumsum(new_block) - 1
-        self.n_blocks = self.bstart.shape[0]
+        nb = self.bstart.shape[0]
+        self.n_blocks = nb
+        self.block_of_row = np.cumsum(new_block, dtype=np.intp) - 1
+        # per block: exclusive end block of its stratum, first block of its stratum
+        if stratified:
+            sb = new_stratum[self.bstart]
+            s_first = np.flatnonzero(sb)
+            s_end = np.append(s_first[1:], nb)
+            s_id = np.cumsum(sb) - 1
+            self.send_block = s_end[s_id]
+            sfirst_block = s_first[s_id]
+        else:
+            self.send_block = np.full(nb, nb, dtype=np.intp)
+            sfirst_block = np.zeros(nb, dtype=np.intp)
         ev = np.flatnonzero(e)
         self.ev = ev
-        new_group = np.ones(ev.shape[0], dtype=bool)
-        new_group[1:] = (t[ev][1:] != t[ev][:-1]) | (s[ev][1:] != s[ev][:-1])
-        self.group = np.cumsum(new_group) - 1  # group id per event
+        # deaths come first in a block, so a group's deaths are contiguous in ev
+        eb = self.block_of_row[ev]
+        new_group = np.empty(ev.shape[0], dtype=bool)
+        new_group[0] = True
+        np.not_equal(eb[1:], eb[:-1], out=new_group[1:])
         gstart = np.flatnonzero(new_group)
-        self.first = ev[gstart]  # first row of (stratum, time): deaths come first
-        self.end = self.strat_end[self.first]
-        self.first_block = block_of_row[self.first]
-        self.end_block = np.where(self.end < n, block_of_row[np.minimum(self.end, n - 1)], self.n_blocks)
-        self.d = np.diff(np.append(gstart, ev.shape[0])).astype(np.float64)
+        self.gstart = gstart
+        self.group = np.cumsum(new_group, dtype=np.intp) - 1  # group id per death
+        self.gblock = eb[gstart]
+        self.first = ev[gstart]
         self.n_groups = gstart.shape[0]
-        if ties == "efron":
+        self.d = np.diff(np.append(gstart, ev.shape[0])).astype(np.float64)
+        has_death = np.zeros(nb, dtype=bool)
+        has_death[self.gblock] = True
+        upto = np.cumsum(has_death, dtype=np.intp)  # groups in blocks <= b
+        self.cum_hi = upto  # index into [0, cumsum(v)] of the last group at or before the block
+        self.cum_lo = (upto - has_death)[sfirst_block]  # groups before the block's stratum
+        self.gsend = self.send_block[self.gblock]
+        self.xsum_ev = xa[:p, ev].sum(axis=1)  # constant: sum of x over all deaths
+        # Cuts for one reduceat pass giving both block sums and death sums: a group's deaths are the rows
+        # [first, first + d) of its block, so cutting also at first + d isolates them.
+        dend = self.first + np.diff(np.append(gstart, ev.shape[0]))
+        cuts = np.union1d(self.bstart, dend[dend < n])
+        self.cuts = cuts
+        self.cut_of_block = np.searchsorted(cuts, self.bstart)
+        self.cut_of_group = np.searchsorted(cuts, self.first)
+        # one gather per evaluation: row -> its block's entry, or (deaths) nb + its group's entry
+        row_key = self.block_of_row.copy()
+        row_key[ev] = nb + self.group
+        self.row_key = row_key
+        self.ties = ties
+        self.tied = ties == "efron" and bool((self.d > 1).any())
+        if self.tied:
             within = np.arange(ev.shape[0]) - gstart[self.group]
             self.frac = within / self.d[self.group]
         else:
             self.frac = np.zeros(ev.shape[0])
-        self.ties = ties
-        # For each row: the last group whose risk set contains it (first row <= row, same stratum), and
-        # the first group of the row's stratum; rows before their stratum's first death get -1.
-        new_s = np.ones(self.n_groups, dtype=bool)
-        new_s[1:] = self.end[1:] != self.end[:-1]
-        self.gstrat_start = np.maximum.accumulate(np.where(new_s, np.arange(self.n_groups), 0))
-        last = np.searchsorted(self.first, np.arange(n), side="right") - 1
-        valid = last >= 0
-        valid[valid] &= self.end[last[valid]] == self.strat_end[valid]
-        self.last_group = np.where(valid, last, -1)
 
     def _risk_sum(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Sum of v over each group's risk set (same stratum, time >= group time)."""
-        blocks = np.add.reduceat(v, self.bstart, axis=0)
-        rc = np.zeros((self.n_blocks + 1, *v.shape[1:]))
-        rc[:-1] = np.cumsum(blocks[::-1], axis=0)[::-1]
-        return rc[self.first_block] - rc[self.end_block]
+        """Per group: sum of v (rows on the last axis) over its risk set (same stratum, time >= group
+        time); groups on the last axis."""
+        blocks = np.add.reduceat(v, self.bstart, axis=-1)
+        rc = np.zeros((*v.shape[:-1], self.n_blocks + 1))
+        rc[..., :-1] = np.cumsum(blocks[..., ::-1], axis=-1)[..., ::-1]
+        return rc[..., self.gblock] - rc[..., self.gsend]
+
+    def _cum_blocks(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per block: sum of a per-group quantity over the groups whose risk set contains the block."""
+        c = np.zeros((self.n_groups + 1, *v.shape[1:]))
+        np.cumsum(v, axis=0, out=c[1:])
+        return c[self.cum_hi] - c[self.cum_lo]
 
     def _cum_groups(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per row: sum of a per-group quantity over the groups whose risk set contains the row."""
-        c = np.cumsum(v, axis=0)
-        base_idx = self.gstrat_start - 1
-        base = np.where((base_idx >= 0).reshape((-1,) + (1,) * (v.ndim - 1)),
-                        c[np.maximum(base_idx, 0)], 0.0)
-        c = c - base
-        valid = self.last_group >= 0
-        out = c[np.maximum(self.last_group, 0)]
-        return np.where(valid.reshape((-1,) + (1,) * (v.ndim - 1)), out, 0.0)
+        return self._cum_blocks(v)[self.block_of_row]
 
     def _entries(self, r: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64],
                                                          NDArray[np.float64], NDArray[np.float64]]:
         """Per death entry l (Efron sub-step): denominator, weighted mean of x; plus x*r."""
-        x, ev, g, frac = self.x, self.ev, self.group, self.frac
-        s0 = self._risk_sum(r)
-        d0 = np.bincount(g, weights=r[ev], minlength=self.n_groups)
-        den = s0[g] - frac * d0[g]
-        xr = x * r[:, None]
-        s1 = self._risk_sum(xr)
-        d1 = np.column_stack([np.bincount(g, weights=xr[ev, a], minlength=self.n_groups)
-                              for a in range(x.shape[1])])
-        mean = (s1[g] - frac[:, None] * d1[g]) / den[:, None]
-        return den, mean, xr, s0
+        p, g, frac = self.p, self.group, self.frac
+        xr = self.xa * r
+        s = self._risk_sum(xr).T
+        dsum = np.add.reduceat(xr[:, self.ev], self.gstart, axis=1).T
+        den = s[g, p] - frac * dsum[g, p]
+        mean = (s[g, :p] - frac[:, None] * dsum[g, :p]) / den[:, None]
+        return den, mean, xr[:p].T, s[:, p]
 
     def evaluate(self, beta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
         """Log partial likelihood, score vector and information matrix at ``beta``.
 
-        Information: sum_l [(S2 - f_l D2) / den_l - xbar_l xbar_l'], rewritten as a single weighted Gram
-        matrix X' diag(w) X - M'M with w_j = r_j (sum of 1/den_l over risk sets containing j, minus f_l/den_l
-        of j's own tied group if j died), so no per-time p x p sums are formed.
+        As R's coxfit6, per tied group g (d deaths, f_l = l/d for Efron, 0 for Breslow): den_l = S0 - f_l D0,
+        with a1 = sum_l 1/den_l, a2 = sum_l f_l/den_l, b_k = sum_l f_l^k/den_l^2 (k = 0, 1, 2):
+        loglik = sum eta_deaths - sum_l log den_l; score = sum x_deaths - sum_g (a1 S1 - a2 D1);
+        information = X' diag(w) X - sum_g (b0 S1S1' - b1 (S1D1' + D1S1') + b2 D1D1'), where
+        w_j = r_j (sum of a1 over the risk sets containing j, minus a2 of j's own group if j died).
+        No per-death vectors of length p and no per-time p x p sums are formed.
         """
-        x, ev, g, frac = self.x, self.ev, self.group, self.frac
-        eta = x @ beta
-        r = np.exp(eta)
-        den, mean, _xr, _s0 = self._entries(r)
-        loglik = float(eta[ev].sum() - np.log(den).sum())
-        score = x[ev].sum(axis=0) - mean.sum(axis=0)
-        h = 1.0 / den
-        hg = np.bincount(g, weights=h, minlength=self.n_groups)
-        w = r * self._cum_groups(hg)
-        if self.ties == "efron":
-            fg = np.bincount(g, weights=frac * h, minlength=self.n_groups)
-            w[ev] -= r[ev] * fg[g]
-        info = (x * w[:, None]).T @ x - mean.T @ mean
+        p = self.p
+        ba = np.append(beta, 0.0)
+        r = np.exp(ba @ self.xa)
+        xr = self.xa * r
+        pieces = np.add.reduceat(xr, self.cuts, axis=1)
+        del xr
+        dsum = pieces[:, self.cut_of_group]
+        blocks = np.add.reduceat(pieces, self.cut_of_block, axis=1)
+        rc = np.zeros((p + 1, self.n_blocks + 1))
+        rc[:, :-1] = np.cumsum(blocks[:, ::-1], axis=1)[:, ::-1]
+        s = rc[:, self.gblock] - rc[:, self.gsend]
+        s0, s1, d0, d1 = s[p], s[:p].T, dsum[p], dsum[:p].T
+        if self.tied:
+            f = self.frac
+            g = self.group
+            per = np.empty((6, f.shape[0]))
+            den = per[5]
+            np.multiply(f, d0[g], out=den)
+            np.subtract(s0[g], den, out=den)
+            h, fh, h2, fh_h, fh2 = per[:5]
+            np.divide(1.0, den, out=h)
+            np.multiply(f, h, out=fh)
+            np.multiply(h, h, out=h2)
+            np.multiply(fh, h, out=fh_h)
+            np.multiply(fh, fh, out=fh2)
+            np.log(den, out=den)
+            a1, a2, b0, b1, b2, logden = np.add.reduceat(per, self.gstart, axis=1)
+        else:  # Breslow, or Efron without ties: every death of a group has den = S0
+            dd = self.d
+            a1 = dd / s0
+            a2 = b1 = b2 = np.zeros_like(a1)
+            b0 = a1 / s0
+            logden = dd * np.log(s0)
+        loglik = float(beta @ self.xsum_ev - logden.sum())
+        score = self.xsum_ev - (s1 * a1[:, None] - d1 * a2[:, None]).sum(axis=0)
+        cum = self._cum_blocks(a1)
+        # per row: cum of a1 over its risk sets; deaths also lose a2 of their own group (Efron)
+        w = r * np.concatenate([cum, cum[self.gblock] - a2])[self.row_key]
+        gram = (self.xa * w) @ self.xa.T
+        info = gram[:p, :p] - (s1.T @ (s1 * b0[:, None]) - s1.T @ (d1 * b1[:, None])
+                               - d1.T @ (s1 * b1[:, None]) + d1.T @ (d1 * b2[:, None]))
         return loglik, score, (info + info.T) / 2
 
     def score_residuals(self, beta: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -352,6 +449,7 @@ class _Engine:
 
 
 def _solve_info(info: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Solve a positive definite system (robust score test); raises when it is singular."""
     from scipy import linalg  # here, not at module level: keeps `import spinemet.analysis` light
 
     try:
@@ -359,19 +457,102 @@ def _solve_info(info: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[
     except linalg.LinAlgError as exc:
         raise InvalidInputError("covariates", "information matrix not positive definite",
                                 "covariates that are not collinear",
-                                "a covariate is a linear combination of others, or a coefficient is "
-                                "infinite (e.g. no deaths in one category)") from exc
+                                "a covariate is a linear combination of others") from exc
     return linalg.cho_solve(c, rhs)
 
 
-def _newton(engine: _Engine, p: int, max_iter: int) -> tuple[
+# R's toler.chol (coxph.control): a pivot below this fraction of the largest diagonal is singular
+_TOLER_CHOL = float(np.finfo(np.float64).eps) ** 0.75
+# R's toler.inf: a coefficient whose last Newton step is above this fraction of it may be infinite
+_TOLER_INF = math.sqrt(_EPS)
+
+
+def _cholesky2(mat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """R survival's ``cholesky2``: LDL' of a symmetric matrix, D on the diagonal, L below it.
+
+    A pivot that is not finite or below ``_TOLER_CHOL`` x the largest diagonal is set to 0 and its column
+    is skipped (the matrix is treated as singular there instead of failing). Returns (LDL', singular).
+    """
+    m = np.array(mat, dtype=np.float64)
+    n = m.shape[0]
+    top = float(np.max(np.diag(m), initial=0.0))
+    eps = _TOLER_CHOL if top <= 0 else top * _TOLER_CHOL
+    singular = np.zeros(n, dtype=bool)
+    for i in range(n):
+        pivot = m[i, i]
+        if not math.isfinite(pivot) or pivot < eps:
+            m[i, i] = 0.0
+            singular[i] = True
+            continue
+        col = m[i + 1:, i].copy()
+        temp = col / pivot
+        m[i + 1:, i] = temp
+        # m[k, j] -= temp_j * col_k for k >= j > i (lower triangle only)
+        m[i + 1:, i + 1:] -= np.tril(np.outer(col, temp))
+    return m, singular
+
+
+def _chsolve2(chol: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """R's ``chsolve2``: solve with the ``_cholesky2`` factor; components of singular pivots are 0."""
+    n = chol.shape[0]
+    y = np.array(rhs, dtype=np.float64)
+    for i in range(n):
+        y[i] -= y[:i] @ chol[i, :i]
+    for i in range(n - 1, -1, -1):
+        if chol[i, i] == 0:
+            y[i] = 0.0
+        else:
+            y[i] = y[i] / chol[i, i] - y[i + 1:] @ chol[i + 1:, i]
+    return y
+
+
+def _chinv2(chol: NDArray[np.float64]) -> NDArray[np.float64]:
+    """R's ``chinv2``: inverse from the ``_cholesky2`` factor; rows/columns of singular pivots are 0."""
+    m = chol.copy()
+    n = m.shape[0]
+    for i in range(n):
+        if m[i, i] > 0:
+            m[i, i] = 1.0 / m[i, i]
+            for j in range(i + 1, n):
+                m[j, i] = -m[j, i]
+                m[j, :i] += m[j, i] * m[i, :i]
+    for i in range(n):
+        if m[i, i] == 0:
+            m[:i, i] = 0.0
+            m[i, i:] = 0.0
+        else:
+            for j in range(i + 1, n):
+                temp = m[j, i] * m[j, j]
+                m[i, j] = temp
+                m[i, i:j] += temp * m[j, i:j]
+    upper = np.triu(m)
+    return upper + np.triu(m, 1).T
+
+
+def _newton(engine: _Engine, p: int, max_iter: int, names: Sequence[str]) -> tuple[
     NDArray[np.float64], float, float, NDArray[np.float64], NDArray[np.float64], float, int, bool
 ]:
     """R's coxfit6 iteration (survival 3.5). Returns beta, loglik0, loglik, score, information, sctest,
-    iterations (max_iter + 1 when it ran out, as R's ``fit$iter``) and whether it converged."""
+    iterations (max_iter + 1 when it ran out, as R's ``fit$iter``) and whether it converged.
+
+    Before iterating, a covariate whose information at beta = 0 is singular (R's ``cholesky2``
+    tolerance) is refused: it is a linear combination of the others among the patients at risk at the
+    death times, so its coefficient cannot be estimated (R returns NA for it). The one exception is an
+    information matrix that is entirely zero (no death has anyone with other covariate values at risk,
+    e.g. a lone death with nobody else at risk): as R, the coefficients stay 0 with SE 0. During the
+    iterations a singular information (a coefficient running to infinity) does not stop the fit: as
+    R's ``chsolve2`` the step of that coefficient is 0.
+    """
     beta = np.zeros(p)
     lk0, u, imat = engine.evaluate(beta)
-    step = _solve_info(imat, u)
+    chol, singular = _cholesky2(imat)
+    if singular.any() and np.any(np.diag(imat) > 0):
+        j = int(np.flatnonzero(singular)[0])
+        raise InvalidInputError(
+            "covariates", names[j], "covariates that are not collinear",
+            f"{names[j]} is a linear combination of the other covariates (or constant) among the patients "
+            "at risk at the death times, so its hazard ratio cannot be estimated; remove it")
+    step = _chsolve2(chol, u)
     sctest = float(u @ step)
     if max_iter == 0:
         return beta, lk0, lk0, u, imat, sctest, 0, False
@@ -381,8 +562,10 @@ def _newton(engine: _Engine, p: int, max_iter: int) -> tuple[
     for it in range(1, max_iter + 1):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             newlk, u, imat = engine.evaluate(newbeta)
-        finite = math.isfinite(newlk) and bool(np.isfinite(u).all()) and bool(np.isfinite(imat).all())
-        if finite and abs(1 - loglik1 / newlk) <= _EPS:
+            finite = math.isfinite(newlk) and bool(np.isfinite(u).all()) and bool(np.isfinite(imat).all())
+            # R: fabs(1 - loglik / newlk) <= eps; 0/0 (a likelihood of 1) is NaN and never converges
+            change = abs(1 - np.float64(loglik1) / np.float64(newlk))
+        if finite and change <= _EPS:
             return newbeta, lk0, newlk, u, imat, sctest, it, True
         if not finite or newlk < loglik1:
             # not converging: step back towards the last good beta, more each time (R's halving)
@@ -391,13 +574,21 @@ def _newton(engine: _Engine, p: int, max_iter: int) -> tuple[
         else:
             halving = 0
             loglik1 = newlk
-            step = _solve_info(imat, u)
+            step = _chsolve2(_cholesky2(imat)[0], u)
             beta = newbeta
             newbeta = newbeta + step
     # ran out of iterations: R returns the last good beta, with loglik and information recomputed there
     if max_iter > 1:
         loglik1, u, imat = engine.evaluate(beta)
     return beta, lk0, loglik1, u, imat, sctest, max_iter + 1, False
+
+
+def _wald(var: NDArray[np.float64], coef: NDArray[np.float64]) -> float:
+    """Wald statistic beta' V^-1 beta as R's ``coxph.wtest`` (b^2 / V for one coefficient, so 0 / 0 gives
+    NaN; otherwise ``cholesky2``/``chsolve2``)."""
+    if coef.shape[0] == 1:
+        return float(np.float64(coef[0]) ** 2 / np.float64(var[0, 0]))
+    return float(coef @ _chsolve2(_cholesky2(var)[0], coef))
 
 
 def _chisq(stat: float, df: int) -> TestResult:
@@ -415,6 +606,7 @@ def cox(
     conf_level: float = 0.95,
     robust: bool = False,
     max_iter: int = 20,
+    timefix: bool = True,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model, as R's ``coxph(Surv(duration, event) ~ covariates)``.
 
@@ -429,6 +621,8 @@ def cox(
         robust: sandwich (dfbeta) variance, as R's ``robust = TRUE``.
         max_iter: Newton-Raphson iterations allowed (R's ``coxph.control(iter.max = 20)``); when they run
             out, R's last good estimate is returned with ``converged = False`` and a warning.
+        timefix: merge follow-up times that differ only by rounding error, as R's
+            ``coxph.control(timefix = TRUE)`` (the default); ``False`` compares times exactly.
 
     Rows with a missing value in any used column are dropped (R's ``na.omit``); the count is
     ``n_dropped``.
@@ -453,9 +647,12 @@ def cox(
     if missing_cols:
         raise InvalidInputError("frame", ", ".join(missing_cols), "columns of the DataFrame",
                                 f"missing column(s): {', '.join(missing_cols)}")
-    keep = ~frame[used].isna().any(axis=1).to_numpy()
-    n_dropped = int((~keep).sum())
-    data = frame.loc[keep, used]
+    missing = np.zeros(len(frame), dtype=bool)
+    for col in used:
+        missing |= frame[col].isna().to_numpy()
+    n_dropped = int(missing.sum())
+    # no copy of the frame when nothing is missing (the usual case)
+    data = frame.loc[~missing, used] if n_dropped else frame
     if len(data) == 0:
         raise InvalidInputError("frame", "no complete rows", "at least one row without missing values")
     try:
@@ -473,6 +670,8 @@ def cox(
     if bad.any():
         raise InvalidInputError(event, float(e_raw[bad][0]), "0 (censored) or 1 (death)",
                                 "recode R-style 1/2 status as status - 1")
+    if timefix:
+        t = _timefix(t)
     e = e_raw.astype(bool)
     if not e.any():
         raise InvalidInputError(event, "no deaths", "at least one death (1)")
@@ -494,19 +693,34 @@ def cox(
 
     n, p = x.shape
     # R's nocenter = c(-1, 0, 1): such columns are neither centred nor scaled.
-    zero_one = np.array([np.isin(x[:, j], (-1.0, 0.0, 1.0)).all() for j in range(p)])
+    zero_one = np.array([bool((np.abs(x[:, j]) <= 1.0).all()) and np.array_equal(x[:, j], np.trunc(x[:, j]))
+                         for j in range(p)])
     means = np.where(zero_one, 0.0, x.mean(axis=0))
     xc = x - means
     mad = np.abs(xc).mean(axis=0)
     scale = np.where(zero_one | (mad == 0), 1.0, 1.0 / np.where(mad == 0, 1.0, mad))
     engine = _Engine(xc * scale, t, e, s_codes, ties)
-    beta_s, lk0, lk1, _u, imat, sctest, iters, converged = _newton(engine, p, max_iter)
+    beta_s, lk0, lk1, u_s, imat, sctest, iters, converged = _newton(engine, p, max_iter, names)
     if not converged and max_iter > 0:
         warnings.warn(f"cox: ran out of iterations ({max_iter}) and did not converge (as R's coxph warns); "
                       "a coefficient may be infinite", RuntimeWarning, stacklevel=2)
-    var_s = _solve_info(imat, np.eye(p))
+    chol, singular = _cholesky2(imat)
+    var_s = _chinv2(chol)
     coef = beta_s * scale
     var = var_s * np.outer(scale, scale)
+    infinite: tuple[str, ...] = ()
+    if converged and max_iter > 1:
+        # R's coxph.fit: the step that is left, u' V, is not negligible next to the coefficient
+        with np.errstate(invalid="ignore", over="ignore"):
+            u = u_s / scale
+            infs = np.abs(u @ var)
+            flag = ~np.isfinite(u) | ((infs > _EPS) & (infs > _TOLER_INF * np.abs(coef)))
+        flag |= singular & np.any(np.diag(imat) > 0)
+        infinite = tuple(name for name, f in zip(names, flag, strict=True) if f)
+        if infinite:
+            warnings.warn(f"cox: the log likelihood converged before {', '.join(infinite)} did; the "
+                          "coefficient may be infinite (as R's coxph warns), e.g. no deaths in one category",
+                          RuntimeWarning, stacklevel=2)
     naive_var: NDArray[np.float64] | None = None
     robust_score: TestResult | None = None
     if robust:
@@ -519,23 +733,24 @@ def cox(
         robust_score = _chisq(float(u0 @ _solve_info(r0.T @ r0, u0)), p)
 
     se = np.sqrt(np.diag(var))
-    z = coef / se
     zq = norm_ppf(1 - (1 - conf_level) / 2)
-    table = pd.DataFrame(
-        {
-            "coef": coef,
-            "se": se,
-            "hr": np.exp(coef),
-            "hr_lower": np.exp(coef - zq * se),
-            "hr_upper": np.exp(coef + zq * se),
-            "z": z,
-            "p": norm_two_sided_p(z),
-        },
-        index=pd.Index(names, name="covariate"),
-    )
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        z = coef / se  # 0 / 0 = NaN when the information is zero (R prints NaN)
+        table = pd.DataFrame(
+            {
+                "coef": coef,
+                "se": se,
+                "hr": np.exp(coef),
+                "hr_lower": np.exp(coef - zq * se),
+                "hr_upper": np.exp(coef + zq * se),
+                "z": z,
+                "p": norm_two_sided_p(z),
+            },
+            index=pd.Index(names, name="covariate"),
+        )
+        wald = _wald(var, coef)
     if naive_var is not None:
         table.insert(2, "se_naive", np.sqrt(np.diag(naive_var)))
-    wald = float(coef @ _solve_info(var, coef))
     lp = (x - means) @ coef
     return CoxResult(
         summary=table,
@@ -557,6 +772,7 @@ def cox(
         means=means,
         naive_var=naive_var,
         robust_score_test=robust_score,
+        infinite=infinite,
         _terms=tuple(terms),
         _conc_inputs=(t, e.astype(np.float64), lp, s_codes if strata is not None else None),
     )

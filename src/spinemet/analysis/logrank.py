@@ -13,9 +13,10 @@
 For group j at each distinct event time t with d events among n at risk (n_j in group j), weight w(t):
 O_j = sum w d_j, E_j = sum w d n_j / n, V_jk = sum w^2 d (n - d) / (n - 1) * n_j/n (delta_jk - n_k/n) (for
 n > 1); chi2 = (O - E)' V^- (O - E) over the groups with E > 0, dropping the first, df = groups - 1.
-Censorings at t are still at risk at t. The core is vectorised: ``bincount`` over (time, group) cells on
-integer keys (times on a decimal grid) or after one argsort, and cumulative sums (no Python loop over
-observations).
+Censorings at t are still at risk at t. Times within rounding error of each other are one time (R's
+``timefix``, see :func:`spinemet.analysis._validate.timefix`). The core is vectorised: ``bincount`` over
+(time, group) cells on integer keys (times on a decimal grid) or after one argsort, and cumulative sums
+(no Python loop over observations).
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ import numpy as np
 import pandas as pd
 
 from spinemet.analysis._dist import chi2_sf
-from spinemet.analysis._validate import as_event, as_group, as_time, check_same_length
+from spinemet.analysis._validate import (
+    TIMEFIX_TOLERANCE,
+    as_event,
+    as_group,
+    as_time,
+    check_same_length,
+    timefix_sorted,
+)
 from spinemet.analysis.survival import _discrete_keys
 from spinemet.errors import InvalidInputError
 
@@ -125,7 +133,7 @@ def _inputs(time: Any, event: Any, group: Any) -> tuple[np.ndarray, np.ndarray, 
 
 
 def _risk_event_table(
-    t: np.ndarray, e: np.ndarray, codes: np.ndarray, k: int
+    t: np.ndarray, e: np.ndarray, codes: np.ndarray, k: int, timefix: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(at risk, events) per group (rows) and distinct event time (columns), with their column totals
     n (at risk) and d (events); float64, C-contiguous.
@@ -138,9 +146,13 @@ def _risk_event_table(
     and n = (subjects) - position, d = 1, with no n x k table at all.
     """
     grid = _discrete_keys(t, k)
+    if grid is not None and timefix and float(t.max()) * grid[1] * TIMEFIX_TOLERANCE >= 1.0:
+        grid = None  # grid spacing could be within R's timefix tolerance: take the sorted path
     if grid is None:
         order = np.argsort(t)
         st = t[order]
+        if timefix:  # R's timefix on the sorted times (O(n)); ties it creates take the tied path
+            st = timefix_sorted(st)
         new = np.empty(st.size, dtype=bool)
         new[0] = True
         np.not_equal(st[1:], st[:-1], out=new[1:])
@@ -245,12 +257,13 @@ def _chi2(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray) -> t
     return stat, df, chi2_sf(stat, df)
 
 
-def _test(time: Any, event: Any, group: Any, weighting: str, rho: float, method: str) -> LogRankResult:
+def _test(time: Any, event: Any, group: Any, weighting: str, rho: float, method: str,
+          timefix: bool = True) -> LogRankResult:
     t, e, codes, labels = _inputs(time, event, group)
     k = labels.size
     if k < 2:
         raise InvalidInputError("group", f"{k} distinct value", "at least 2 distinct groups")
-    observed, expected, variance = _oev(*_risk_event_table(t, e, codes, k), weighting, rho)
+    observed, expected, variance = _oev(*_risk_event_table(t, e, codes, k, timefix), weighting, rho)
     stat, df, p = _chi2(observed, expected, variance)
     return LogRankResult(
         groups=labels,
@@ -276,15 +289,16 @@ def _check_rho(rho: float) -> float:
     return value
 
 
-def logrank(time: Any, event: Any, group: Any, *, rho: float = 0) -> LogRankResult:
+def logrank(time: Any, event: Any, group: Any, *, rho: float = 0, timefix: bool = True) -> LogRankResult:
     """Log-rank (``rho=0``) or Peto-Peto (``rho=1``) test of equal survival across groups.
 
     Equals R ``survdiff(Surv(time, event) ~ group, rho=rho)``: ``observed``, ``expected``, ``variance``
-    (``$obs``, ``$exp``, ``$var``; weighted when rho > 0, as R), ``chi2``, ``df`` and ``p``.
+    (``$obs``, ``$exp``, ``$var``; weighted when rho > 0, as R), ``chi2``, ``df`` and ``p``. Times that differ
+    only by rounding error are one time (R's ``timefix``, default on); ``timefix=False`` compares exactly.
     """
     r = _check_rho(rho)
     method = "log-rank" if r == 0 else ("Peto-Peto" if r == 1 else f"Fleming-Harrington G(rho={r:g})")
-    return _test(time, event, group, "fh", r, method)
+    return _test(time, event, group, "fh", r, method, timefix)
 
 
 def wilcoxon(time: Any, event: Any, group: Any) -> LogRankResult:

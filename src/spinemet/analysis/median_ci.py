@@ -36,13 +36,14 @@ def _first_at_or_above(xs: np.ndarray, p: float) -> int | None:
     return int(np.argmax(candidates == smallest))
 
 
-def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
+def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float, y_full: np.ndarray | None = None) -> float:
     """R's ``survival:::findq`` for one probability ``p``, in O(len(x)) without sorting.
 
     ``x`` = c(start, times); ``y`` = c(0, 1 - S) (may hold NaN where a band is undefined). R first drops
     repeated y values (keeping the first), then interpolates "constant, f = 1" on y +/- tol: that picks the
     first occurrence of the smallest y +/- tol >= p, which de-duplication does not change; the quantile is
-    the mean of the two x there. Only the "curve ends on p" rule needs the last de-duplicated value.
+    the mean of the two x there. Only the "curve ends on p" rule needs the last de-duplicated value; when
+    ``x``/``y`` are a window of the curve (see :func:`r_quantile`), ``y_full`` is the whole curve for it.
     """
     nan = float("nan")
     ymax = np.fmax.reduce(y)  # ignores NaN; NaN only if all are NaN
@@ -53,8 +54,9 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
     i1 = _first_at_or_above(y + tol, p)
     i2 = _first_at_or_above(y - tol, p)
     if np.any(np.abs(p - y) < tol):  # rare: some y within tol of p, so check R's `lastpt` rule exactly
-        _, first = np.unique(y, return_index=True)  # duplicated(y); NaNs count as one value
-        last = y[first.max()]
+        whole = y if y_full is None else y_full
+        _, first = np.unique(whole, return_index=True)  # duplicated(y); NaNs count as one value
+        last = whole[first.max()]
         if not np.isnan(last) and abs(p - last) < tol:
             return nan if i1 is None else float((x[i1] + x[-1]) / 2)
     if i1 is None or i2 is None:
@@ -105,13 +107,19 @@ def r_quantile(
     the KM estimate and its pointwise band there. ``p = 0.5`` gives the median. NaN = not reached.
     """
     x = np.concatenate(([start], time))
-
-    def q(s: np.ndarray) -> float:
-        return _findq(x, np.concatenate(([0.0], 1.0 - s)), p, tol)
-
-    # the estimate is non-increasing, so 1 - S is sorted: binary search; the bands need the full scan
-    estimate = _findq_monotone(x, np.concatenate(([0.0], 1.0 - surv)), p, tol)
-    return estimate, q(lower), q(upper)
+    y_est = np.concatenate(([0.0], 1.0 - surv))
+    # the estimate is non-increasing, so 1 - S is sorted: binary search
+    estimate = _findq_monotone(x, y_est, p, tol)
+    y_lower = np.concatenate(([0.0], 1.0 - lower))
+    # The upper band is >= S (or NaN) in every conf.type, so 1 - upper <= 1 - S: before the first point
+    # where 1 - S reaches p - tol no value of 1 - upper is within tol of p or above it, and R's search
+    # over the whole band finds the same points in the window that starts there. The first point (0, 0)
+    # is kept so the range checks are unchanged; the "ends on p" rule looks at the whole band.
+    k = max(int(np.searchsorted(y_est, p - tol, side="left")), 1)
+    y_upper = np.concatenate(([0.0], 1.0 - upper))
+    upper_q = _findq(np.concatenate((x[:1], x[k:])), np.concatenate((y_upper[:1], y_upper[k:])), p, tol,
+                     y_full=y_upper)
+    return estimate, _findq(x, y_lower, p, tol), upper_q
 
 
 def spss_quantile(

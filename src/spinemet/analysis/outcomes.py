@@ -78,12 +78,19 @@ which is the default of :func:`radiotherapy_rate`."""
 
 PREDICTED_SURVIVAL_MONTHS: Mapping[str, float] = {"0-8": 6.0, "9-11": 6.0, "12-15": 12.0}
 """Months of each Tokuhashi band's predicted survival (Tokuhashi 2005: 0-8 < 6 months, 9-11 >= 6 months,
-12-15 >= 1 year). A patient "lived beyond the prediction" when survival exceeds this threshold."""
+12-15 >= 1 year). A patient "lived beyond the prediction" when survival exceeds this threshold; for the
+0-8 band, whose prediction is "< 6 months", survival of 6 months or more already contradicts it
+(:data:`BEYOND_AT_THRESHOLD`)."""
+
+BEYOND_AT_THRESHOLD: frozenset[str] = frozenset({"0-8"})
+"""Bands whose prediction is an upper bound ("< 6 months", Tokuhashi 2005): a patient who reaches the
+threshold (survival >= threshold) has lived beyond it. Other bands need survival > threshold."""
 
 _LIVED_BEYOND_RULE = (
-    "lived beyond = survival_months > the band's predicted survival (0-8: 6, 9-11: 6, 12-15: 12 months; "
-    "Tokuhashi 2005 bands); a death at or before the threshold = not beyond; a patient censored at or "
-    "before the threshold = unknown (reported separately); missing survival = missing"
+    "lived beyond = survival_months >= 6 for the 0-8 band (predicted < 6 months) and > the band's predicted "
+    "survival for 9-11 (6 months) and 12-15 (12 months) (Tokuhashi 2005 bands); a death before the "
+    "threshold (0-8) or at or before it (9-11, 12-15) = not beyond; a patient censored there = unknown "
+    "(reported separately); missing survival = missing"
 )
 
 
@@ -546,9 +553,10 @@ def observed_vs_predicted(
         ok = in_b & has_surv
         thr = float(thresholds[b])
         t, d = time[ok], dead[ok]
-        beyond = int((t > thr).sum())
-        not_beyond = int(((t <= thr) & (d == 1)).sum())
-        unknown = int(((t <= thr) & (d == 0)).sum())
+        reached = t >= thr if b in BEYOND_AT_THRESHOLD else t > thr
+        beyond = int(reached.sum())
+        not_beyond = int((~reached & (d == 1)).sum())
+        unknown = int((~reached & (d == 0)).sum())
         decided = beyond + not_beyond
         med, ci = math.nan, (math.nan, math.nan)
         if ok.any():

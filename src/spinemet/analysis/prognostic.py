@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from spinemet.analysis.concordance import concordance
+from spinemet.analysis.concordance import concordance, time_order
 from spinemet.analysis.descriptive import TOKUHASHI_BANDS, jsonable, numeric_column, tokuhashi_band_series
 from spinemet.analysis.survival import kaplan_meier
 from spinemet.analysis.time_auc import time_dependent_auc
@@ -131,11 +132,13 @@ def _has_comparable_pair(t: np.ndarray, d: np.ndarray) -> bool:
 
 
 def score_accuracy(
-    frame: pd.DataFrame, score: str, *, times: Sequence[float] = (6.0, 12.0)
+    frame: pd.DataFrame, score: str, *, times: Sequence[float] = (6.0, 12.0),
+    time_order: NDArray[np.intp] | None = None,
 ) -> ScoreAccuracy:
     """Harrell's C (with SE and 95% CI) and time-dependent AUC at ``times`` months for one score column.
 
-    Patients with a missing score, survival time or status are left out (``n_missing``).
+    Patients with a missing score, survival time or status are left out (``n_missing``). ``time_order``:
+    optional ``concordance.time_order`` of the frame's survival columns, shared between scores.
     """
     if score not in SCORE_DIRECTIONS:
         raise InvalidInputError("score", score, ", ".join(SCORE_DIRECTIONS))
@@ -166,7 +169,10 @@ def score_accuracy(
     auc_controls = dict.fromkeys(key, 0)
     computable = n_used >= 2 and _has_comparable_pair(t, d) and np.unique(x).size > 1
     if computable:
-        res = concordance(t, d, x, reverse=direction == "higher_worse")
+        if time_order is None:
+            res = concordance(t, d, x, reverse=direction == "higher_worse")
+        else:  # all rows: concordance drops the same incomplete ones and restricts the shared order
+            res = concordance(time, dead, values, reverse=direction == "higher_worse", time_order=time_order)
         c, se = float(res.c), float(res.se)
         ci = (float(res.ci[0]), float(res.ci[1]))
         tab = time_dependent_auc(
@@ -193,7 +199,9 @@ def prognostic_accuracy(
     the frame (Tokuhashi is always reported)."""
     if scores is None:
         scores = [s for s in DEFAULT_SCORES if s == "tokuhashi" or _score_column(frame, s) is not None]
-    return {s: score_accuracy(frame, s, times=times) for s in scores}
+    time, dead = _survival_arrays(frame)
+    order = time_order(time, dead)  # one sort by time, shared by every score's C-index
+    return {s: score_accuracy(frame, s, times=times, time_order=order) for s in scores}
 
 
 def tokuhashi_calibration(

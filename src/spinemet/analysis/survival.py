@@ -5,8 +5,9 @@ the survfit object (one row per distinct time, event or censoring), ``survival_a
 ``summary(fit, times=, extend=TRUE)``, the median/quantiles equal ``quantile(fit, probs=)`` and ``rmst``
 equals ``print(fit, rmean=tau)``. ``ci_method="spss"`` gives SPSS ``KM``'s median CI instead
 (see :mod:`spinemet.analysis.median_ci`). Ties: events at a time are processed before censorings at that
-time (censored subjects are at risk at their own time), as in R and SPSS; times are compared exactly
-(R's ``timefix`` merging of times within ~1e-8 is not applied).
+time (censored subjects are at risk at their own time), as in R and SPSS. Times that differ only by
+floating-point rounding are one time (R's ``timefix``, ``survival::aeqSurv``, on by default as in R;
+``timefix=False`` compares times exactly).
 
 The core is vectorised, with no Python loop over observations: times on a decimal grid (whole days, months
 to 0.01; checked exactly) are counted with ``bincount`` on integer keys; other times with one sort of the
@@ -29,6 +30,7 @@ from spinemet.analysis._validate import (
     as_weights,
     check_conf_level,
     check_same_length,
+    timefix_clusters,
 )
 from spinemet.analysis.median_ci import r_quantile, spss_quantile
 from spinemet.errors import InvalidInputError
@@ -267,10 +269,25 @@ def _keys_at_scale(t: np.ndarray, scale: float) -> np.ndarray | None:
 def _counts_binned(
     keys: np.ndarray, scale: float, offset: float, e: np.ndarray, w: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """As :func:`_counts_sorted` for grid times: ``bincount`` over integer keys, O(n + grid)."""
+    """As :func:`_counts_sorted` for grid times: ``bincount`` over integer keys, O(n + grid).
+
+    Unweighted: ONE ``bincount`` over key * 2 + event gives censorings and events per time together."""
+    if w is None:
+        cell = keys * 2
+        np.add(cell, e > 0, out=cell, casting="unsafe")
+        pairs = np.bincount(cell)
+        if pairs.size % 2:  # the last time has censorings only
+            pairs = np.append(pairs, 0)
+        pairs = pairs.reshape(-1, 2)
+        total = pairs.sum(axis=1)
+        present = np.flatnonzero(total)
+        ut = (present + offset) / scale
+        n_total = total[present].astype(np.float64)
+        n_risk = np.cumsum(n_total[::-1])[::-1]
+        return ut, n_total, pairs[present, 1].astype(np.float64), n_risk
     total = np.bincount(keys, weights=w)
-    events = np.bincount(keys, weights=e if w is None else e * w, minlength=total.size)
-    present = np.flatnonzero(np.bincount(keys) if w is not None else total)
+    events = np.bincount(keys, weights=e * w, minlength=total.size)
+    present = np.flatnonzero(np.bincount(keys))
     ut = (present + offset) / scale  # == the original times, exactly (checked in _discrete_keys)
     n_total = total[present].astype(np.float64)
     n_risk = np.cumsum(n_total[::-1])[::-1]
@@ -297,11 +314,16 @@ def _counts_sorted(
     new = np.empty(merged.size, dtype=bool)
     new[:1] = True
     np.not_equal(merged[1:], merged[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    ut = merged[starts]
-    n_total = np.diff(starts, append=merged.size).astype(np.float64)
     is_ev_sorted = (order < n_ev_pos).astype(np.float64)
-    n_event = np.add.reduceat(is_ev_sorted, starts) if starts.size else np.zeros(0)
+    if new.all():  # untied times (continuous data): one subject per time, no grouping pass
+        ut = merged
+        n_total = np.ones(merged.size)
+        n_event = is_ev_sorted
+    else:
+        starts = np.flatnonzero(new)
+        ut = merged[starts]
+        n_total = np.diff(starts, append=merged.size).astype(np.float64)
+        n_event = np.add.reduceat(is_ev_sorted, starts) if starts.size else np.zeros(0)
     if k1 > k0:  # time 0: count from the input (a SIMD sort may not keep -0.0 and 0.0 apart)
         zero_e = float(np.count_nonzero(t[is_event] == 0))
         ut = np.concatenate(([0.0], ut))
@@ -318,6 +340,7 @@ def kaplan_meier(
     ci_method: str = "log",
     conf_level: float = 0.95,
     weights: Any = None,
+    timefix: bool = True,
 ) -> KaplanMeierResult:
     """Kaplan-Meier estimate of the survival function (e.g. overall survival after spine surgery).
 
@@ -330,6 +353,8 @@ def kaplan_meier(
         conf_level: e.g. 0.95.
         weights: optional case weights (> 0); the Greenwood variance then uses weighted counts, as R
             ``survfit(..., weights=w, robust=FALSE)`` (R's default with weights is a robust variance).
+        timefix: merge times that differ only by rounding error, as R's ``survfit(timefix=TRUE)`` (the
+            default); ``False`` compares times exactly.
 
     Returns:
         :class:`KaplanMeierResult`.
@@ -352,6 +377,13 @@ def kaplan_meier(
         n_total = np.bincount(inv, weights=w, minlength=ut.size)
         n_event = np.bincount(inv, weights=e * w, minlength=ut.size)
         n_risk = np.cumsum(n_total[::-1])[::-1]
+    if timefix:  # on the distinct times only: O(distinct), no extra sort
+        first = timefix_clusters(ut)
+        if first is not None:
+            ut = ut[first]
+            n_total = np.add.reduceat(n_total, first)
+            n_event = np.add.reduceat(n_event, first)
+            n_risk = n_risk[first]
     n_censor = n_total - n_event
     surv = np.cumprod(1.0 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -30,7 +30,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "patients": ("spinemet patients --db registry.sqlite --filter primary_tumor=lung",),
     "backup": ("spinemet backup -o registry.backup.zip --db registry.sqlite",),
     "restore": ("spinemet restore registry.backup.zip --db restored.sqlite",),
-    "audit": ("spinemet audit --db registry.sqlite",),
+    "audit": ("spinemet audit --db registry.sqlite", "spinemet audit verify --db registry.sqlite"),
     "report": ("spinemet report cohort.csv --html report.html",),
     "demo": ("spinemet demo --out demo-report",),
     "version": ("spinemet version",),

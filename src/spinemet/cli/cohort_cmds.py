@@ -45,13 +45,17 @@ def validate_command(
     try:
         report = validate_file(file, fmt=fmt, keep_extra=keep_extra, data_dictionary=dictionary)
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        from spinemet.cli.safe_text import plain
+
+        typer.echo(f"error: {plain(exc)}", err=True)
         raise typer.Exit(2) from None
     if as_json:
         typer.echo(problems_json(report.problems, file.name, n_rows=report.n_rows))
     else:
+        from spinemet.cli.safe_text import plain
+
         for p in report.problems:
-            typer.echo(problem_line(p, file.name))
+            typer.echo(plain(problem_line(p, file.name)))
         verdict = "valid" if report.ok else "INVALID"
         typer.echo(summary_line(file.name, report.n_rows, report.problems, verdict))
     raise typer.Exit(0 if report.ok else 1)

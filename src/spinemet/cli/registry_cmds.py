@@ -38,6 +38,16 @@ DbOption = Annotated[
 UserOption = Annotated[
     str | None, typer.Option("--user", help="Who makes the change (default: the OS user).")
 ]
+BackupKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        envvar="SPINEMET_BACKUP_KEY",
+        help="Secret key signing (backup) or checking (restore) backups with HMAC-SHA256 "
+        "(env SPINEMET_BACKUP_KEY).",
+        show_envvar=False,
+    ),
+]
 
 db_app = typer.Typer(help="Registry database schema (Alembic migrations).", no_args_is_help=True)
 followup_app = typer.Typer(help="Record and list follow-up contacts.", no_args_is_help=True)
@@ -97,7 +107,9 @@ def _must_exist(db: str | None) -> None:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)  # not rich: a long message is not hard-wrapped
+    from spinemet.cli.safe_text import plain
+
+    typer.echo(f"error: {plain(message)}", err=True)  # not rich: a long message is not hard-wrapped
     return typer.Exit(code)
 
 
@@ -162,6 +174,9 @@ def import_cmd(
             help="REDCap data dictionary CSV (for a REDCap export).",
         ),
     ] = None,
+    keep_extra: Annotated[
+        bool, typer.Option("--keep-extra", help="Store columns that are not in the cohort format as well.")
+    ] = False,
 ) -> None:
     """Import a cohort file in one transaction: new patients are added, known ones updated (audited)."""
     from spinemet.cohort.problems import CohortValidationError
@@ -198,6 +213,7 @@ def import_cmd(
                 rejected_out=rejected_out,
                 progress=report,
                 data_dictionary=dictionary,
+                keep_extra=keep_extra,
             )
     except CohortValidationError as exc:  # one problem formatter for every command (cli/problems_format.py)
         echo_problems(exc.problems, file.name)
@@ -273,6 +289,7 @@ def patients_cmd(
     import pandas as pd
     from rich.table import Table
 
+    from spinemet.cli.safe_text import cell
     from spinemet.registry.query import json_records, load_frame, parse_filters
 
     try:
@@ -291,7 +308,7 @@ def patients_cmd(
     for column in shown:
         table.add_column(column)
     for row in frame.itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else _fmt(v) for v in row])
+        table.add_row(*[cell("" if pd.isna(v) else _fmt(v)) for v in row])
     _out().print(table)
 
 
@@ -305,15 +322,17 @@ def audit_table(frame: pd.DataFrame, *, wide: bool = False) -> Table:
     what, the change ``field: old -> new``); ``wide``: :data:`AUDIT_WIDE`."""
     from rich.table import Table
 
+    from spinemet.cli.safe_text import cell, plain
+
     def text(v: object) -> str:
-        return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+        return "" if v is None or (isinstance(v, float) and v != v) else plain(v)
 
     table = Table(title=f"{len(frame)} audit row(s)")
     if wide:
         for column in AUDIT_WIDE:
             table.add_column(column)
         for row in frame[list(AUDIT_WIDE)].itertuples(index=False):
-            table.add_row(*[text(v) for v in row])
+            table.add_row(*[cell(text(v)) for v in row])
         return table
     table.add_column("when", no_wrap=True)
     table.add_column("who", overflow="fold")
@@ -324,7 +343,7 @@ def audit_table(frame: pd.DataFrame, *, wide: bool = False) -> Table:
         what = f"{text(r.action)} {text(r.record_id) or text(r.table_name)}".strip()
         old, new = text(r.old_value) or "-", text(r.new_value) or "-"
         change = f"{text(r.field)}: {old} -> {new}" if text(r.field) else ""
-        table.add_row(at, text(r.username), what, change)
+        table.add_row(*[cell(v) for v in (at, text(r.username), what, change)])
     return table
 
 
@@ -338,16 +357,19 @@ def _fmt(value: object) -> str:
 def backup_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Backup file (zip) to write.")],
     db: DbOption = None,
+    key: BackupKeyOption = None,
 ) -> None:
-    """Write a portable, checksummed backup of the whole registry (every table, the audit trail too)."""
+    """Write a portable, checksummed backup of the whole registry (every table, the audit trail too);
+    signed with HMAC-SHA256 when a key is given (--key or $SPINEMET_BACKUP_KEY)."""
     from spinemet.registry.backup import backup
 
     try:
-        info = backup(_engine(db), output)
+        info = backup(_engine(db), output, key=key)
     except _registry_errors() as exc:
         raise _fail(str(exc)) from None
     counts = ", ".join(f"{k} {v}" for k, v in info.rows.items())
-    typer.echo(f"backup written to {output} (schema {info.schema_revision}; {counts})")
+    signed = "signed" if info.signed else "unsigned: no --key / SPINEMET_BACKUP_KEY"
+    typer.echo(f"backup written to {output} (schema {info.schema_revision}; {counts}; {signed})")
 
 
 @app.command("restore")
@@ -372,21 +394,41 @@ def restore_cmd(
         ),
     ] = None,
     user: UserOption = None,
+    key: BackupKeyOption = None,
+    allow_unsigned: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsigned",
+            help="Restore a backup that is unsigned or whose signature cannot be checked with the key.",
+        ),
+    ] = False,
 ) -> None:
-    """Restore a backup (checksums verified; one transaction); --force replaces a non-empty database."""
+    """Restore a backup (signature, checksums and values checked; one transaction; audited);
+    --force replaces a non-empty database."""
     from spinemet.registry.backup import restore
 
     try:
-        info = restore(_engine(db), file, force=force, safety_dir=safety_dir, username=user)
+        info = restore(
+            _engine(db),
+            file,
+            force=force,
+            safety_dir=safety_dir,
+            username=user,
+            key=key,
+            allow_unsigned=allow_unsigned,
+        )
     except _registry_errors() as exc:
         raise _fail(str(exc)) from None
     if info.safety_backup is not None:
         replaced = ", ".join(f"{k} {v}" for k, v in (info.replaced_rows or {}).items())
         typer.echo(f"safety backup of the replaced database written to {info.safety_backup} ({replaced})")
     counts = ", ".join(f"{k} {v}" for k, v in info.rows.items())
-    typer.echo(f"restored {file} (schema {info.schema_revision}; {counts})")
+    signed = "signature valid" if info.signed else "UNSIGNED: its origin was not checked"
+    typer.echo(f"restored {file} (schema {info.schema_revision}; {counts}; {signed})")
     if info.safety_backup is not None:
         typer.echo("the restore and the replaced database's audit rows were appended to the audit trail")
+    else:
+        typer.echo("the restore was recorded in the audit trail")
 
 
 @followup_app.command("add")
@@ -429,6 +471,7 @@ def followup_list(
     """List follow-up records."""
     from rich.table import Table
 
+    from spinemet.cli.safe_text import cell
     from spinemet.registry.followup import list_follow_up
 
     with _reading(db) as conn:
@@ -437,32 +480,79 @@ def followup_list(
     for column in ("id", "patient_id", "date", "months", "status", "notes"):
         table.add_column(column)
     for r in records:
-        table.add_row(
-            str(r.id),
+        values = (
+            r.id,
             r.patient_id,
-            str(r.date or ""),
+            r.date or "",
             "" if r.months is None else _fmt(r.months),
             r.status,
             r.notes or "",
         )
+        table.add_row(*[cell(v) for v in values])
     _out().print(table)
 
 
 @app.command("audit")
 def audit_cmd(
-    patient_id: Annotated[str | None, typer.Option("--patient", help="Only this pseudonymous id.")] = None,
+    action: Annotated[
+        str,
+        typer.Argument(help="show (default): the trail; verify: check its hash chain (exit 1 when broken)."),
+    ] = "show",
+    patient_id: Annotated[
+        str | None,
+        typer.Option("--patient", help="Only this pseudonymous id (and its follow-up records)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
     wide: Annotated[
         bool, typer.Option("--wide", help="Every column (id, table, reason, source file): wide terminals.")
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Show the audit trail (read-only: spinemet offers no way to change it)."""
+    """Show the audit trail (read-only: spinemet offers no way to change it), or `audit verify` its
+    tamper-evident hash chain."""
     from spinemet.registry.audit import audit_frame
 
+    if action == "verify":
+        _audit_verify(db, as_json)
+        return
+    if action != "show":
+        raise _fail(f"action: got {action!r}; allowed: show, verify", 2)
     with _reading(db) as conn:
         frame = audit_frame(conn, record_id=patient_id)
     if as_json:
         typer.echo(frame.to_json(orient="records", date_format="iso"))
         return
     _out().print(audit_table(frame, wide=wide))
+
+
+def _audit_verify(db: str | None, as_json: bool) -> None:
+    """`spinemet audit verify`: walk the chain; print the head (keep it) or the first broken link."""
+    from rich.markup import escape
+
+    from spinemet.registry.audit import verify_chain
+
+    with _reading(db) as conn:
+        report = verify_chain(conn)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "rows": report.rows,
+                    "head_seq": report.head_seq,
+                    "head_hash": report.head_hash,
+                    "problem": report.problem,
+                    "seq": report.seq,
+                    "id": report.row_id,
+                }
+            )
+        )
+        if not report.ok:
+            raise typer.Exit(1)
+        return
+    if not report.ok:
+        raise _fail(f"audit trail broken after {report.rows} intact row(s): {escape(str(report.problem))}")
+    typer.echo(
+        f"audit trail intact: {report.rows} row(s); head seq {report.head_seq} sha256 {report.head_hash}"
+    )
+    typer.echo("keep the head hash outside the database: a later verify must show it (or a later one) again")

@@ -42,14 +42,14 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _read_file(path: Path, fmt: str | None, dictionary: Path | None) -> Source:
+def _read_file(path: Path, fmt: str | None, dictionary: Path | None, keep_extra: bool = False) -> Source:
     from spinemet.cohort import CohortValidationError, read_cohort
 
     if not path.exists():
         _err(f"error: cohort file not found: {path}")
         raise typer.Exit(2)
     try:
-        cohort = read_cohort(path, fmt=fmt, data_dictionary=dictionary)
+        cohort = read_cohort(path, fmt=fmt, data_dictionary=dictionary, keep_extra=keep_extra)
     except CohortValidationError as exc:
         echo_problems(exc.problems, path.name)  # the one problem formatter (cli/problems_format.py)
         _err(summary_line(path.name, None, exc.problems, "not a valid cohort; no report written"))
@@ -62,25 +62,47 @@ def _read_file(path: Path, fmt: str | None, dictionary: Path | None) -> Source:
 
 
 def _read_registry(db: str | None) -> Source | None:
-    """The registry's patients, when the database exists and holds patients; else None."""
+    """The registry's patients, when the database exists and holds patients; else None (the demo is then
+    reported). A registry named by ``--db`` or ``$SPINEMET_DATABASE_URL`` must exist and hold patients,
+    and an unreadable one (wrong URL, server down, truncated file) is an error: never the demo instead."""
+    import os
+
+    explicit = db is not None or bool(os.environ.get("SPINEMET_DATABASE_URL"))
     if not registry_may_exist(db):
+        if explicit:
+            _err(
+                "error: the registry database given by --db / SPINEMET_DATABASE_URL does not exist; "
+                "no report written (pass a cohort file, or run `spinemet demo` for the demo report)."
+            )
+            raise typer.Exit(2)
         return None
+    from spinemet.cli.safe_text import describe_failure
     from spinemet.registry.engine import make_engine, redact_url, resolve_url
 
-    url = resolve_url(db)
+    try:
+        url = resolve_url(db)
+    except Exception as exc:
+        _err(f"error: the registry cannot be used: {describe_failure(exc) or type(exc).__name__}; "
+             "no report written.")  # fmt: skip
+        raise typer.Exit(2) from None
     try:
         from spinemet.registry.query import count_patients, load_frame
 
         engine = make_engine(url)
         try:
             with engine.connect() as conn:
-                if count_patients(conn) == 0:
-                    return None
-                frame = load_frame(conn)
+                n = count_patients(conn)
+                frame = load_frame(conn) if n else None
         finally:
             engine.dispose()
-    except Exception as exc:  # an unreadable or foreign database: say so and fall back
-        _err(f"note: registry {redact_url(url)} not readable ({type(exc).__name__}); using the demo cohort.")
+    except Exception as exc:  # an unreadable or foreign database: the reason, and nothing written
+        reason = describe_failure(exc) or type(exc).__name__
+        _err(f"error: registry {redact_url(url)} cannot be read: {reason}; no report written.")
+        raise typer.Exit(2) from None
+    if frame is None:
+        if explicit:
+            _err(f"error: registry {redact_url(url)} holds no patients; no report written.")
+            raise typer.Exit(2)
         return None
     if "site" in frame.columns and frame["site"].isna().all():
         frame = frame.drop(columns="site")
@@ -129,6 +151,9 @@ def _build_and_write(
     style: str,
     percent: str,
     show_progress: bool,
+    title: str | None = None,
+    study: Any = None,
+    paper: str = "a4",
 ) -> list[Path]:
     from spinemet.errors import InvalidInputError
     from spinemet.report.build import build_report
@@ -146,6 +171,9 @@ def _build_and_write(
                 style=style,
                 percent_style=percent,
                 progress=step,
+                title=title,
+                study=study,
+                paper=paper,
             )
         except InvalidInputError as exc:
             _err(f"error: {exc}; no report written.")
@@ -225,6 +253,18 @@ def report_command(
         typer.Option("--dictionary", help="REDCap data dictionary CSV (COHORT is then a REDCap export)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    # --- the user's own study (docs/report.md) ---
+    title: Annotated[
+        str | None, typer.Option("--title", help="Title of the report (default: the study file's).")
+    ] = None,
+    study_file: Annotated[
+        Path | None,
+        typer.Option("--study", help="Study file (.toml/.yaml): Table 1 variables, groups, Cox model..."),
+    ] = None,
+    keep_extra: Annotated[
+        bool, typer.Option("--keep-extra", help="Keep columns that are not in the cohort format.")
+    ] = False,
+    paper: Annotated[str, typer.Option("--paper", help="Word page size: a4 or letter.")] = "a4",
 ) -> None:
     """Write the study report (tables 1-5, survival, Barthel/VAS, prognostic accuracy, MISt vs conventional,
     methods paragraph). Nothing is written when the input is invalid."""
@@ -234,18 +274,34 @@ def report_command(
         ("--median-ci", median_ci, MEDIAN_CI),
         ("--style", style, STYLES),
         ("--percent", percent, ("round", "truncate")),
+        ("--paper", paper, ("a4", "letter")),
     ):
         if value not in allowed:
             _err(f"error: {name}: got {value!r}; allowed: {', '.join(allowed)}")
             raise typer.Exit(2)
-    source = _read_file(cohort, fmt, dictionary) if cohort is not None else (_read_registry(db) or _demo())
+    study = None
+    if study_file is not None:
+        from spinemet.errors import InvalidInputError
+        from spinemet.report.study_file import load_study_file
+
+        try:
+            study = load_study_file(study_file)
+        except InvalidInputError as exc:
+            _err(f"error: {exc}; no report written.")
+            raise typer.Exit(2) from None
+    source = (
+        _read_file(cohort, fmt, dictionary, keep_extra)
+        if cohort is not None
+        else (_read_registry(db) or _demo())
+    )
     _err(f"source: {source.kind} {source.name} ({len(source.frame)} patients)")
     paths = OutputPaths(html, docx, json_out, tables_dir, figures_dir)
     if not paths.any():
         paths = OutputPaths(html=DEFAULT_DIR / "report.html")
         _err(f"no output option given: writing the HTML report to {paths.html}")
     written = _build_and_write(
-        source, paths, median_ci=median_ci, by=by, style=style, percent=percent, show_progress=not quiet
+        source, paths, median_ci=median_ci, by=by, style=style, percent=percent, show_progress=not quiet,
+        title=title, study=study, paper=paper,
     )
     _report_written(written)
 
@@ -268,11 +324,12 @@ def demo_command(
     ] = DEFAULT_DIR,
     median_ci: Annotated[
         str, typer.Option("--median-ci", help="log (R default), plain, log-log or spss.")
-    ] = "spss",
+    ] = "log",  # one default for report and demo; the paper's SPSS interval is --median-ci spss
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Write the report of the bundled demo cohort (55 synthetic patients reproducing Uei et al. 2018) as
-    HTML, JSON and Word, and print where it is. The median CI uses the study's SPSS method by default."""
+    HTML, JSON and Word, and print where it is. The median CI is R's (log), as for ``report``; the study's
+    SPSS method is ``--median-ci spss``."""
     from spinemet.report.outputs import OutputPaths
 
     if median_ci not in MEDIAN_CI:

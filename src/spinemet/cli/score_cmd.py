@@ -264,6 +264,10 @@ def _print_card(card: dict[str, Any]) -> None:
         total = _fmt_points(result["total"])
         if key == "escc":  # a grade, not points: its rank is internal and not shown
             total = f"grade {result['extra']['label']}"
+        if result.get("total_range"):  # a missing component: the totals and bands it could take
+            low, high = result["total_range"]
+            total = f"{_fmt_points(low)}\u2013{_fmt_points(high)} (not exact)"
+            band = f", band {' or '.join(result['possible_bands'])}"
         # title and source as lines of their own: long ones are not hard-wrapped into the table's width
         console.print(f"[bold]{escape(titles[key])}: {total}[/bold]{escape(band)}", soft_wrap=True)
         table = Table()

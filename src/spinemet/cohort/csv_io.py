@@ -11,17 +11,31 @@ import io
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.atomic_file import replacing
 from spinemet.cohort.problems import CohortValidationError, Problem
 from spinemet.cohort.raw import RawTable
 from spinemet.cohort.schema import COLUMN_BY_NAME
+from spinemet.cohort.spreadsheet_safety import NEUTRALISED_RE, neutralise_array, neutralise_text, restore_text
 
-__all__ = ["decode_text", "number_text", "read_csv_raw", "text_frame", "write_csv"]
+__all__ = [
+    "MAX_COLUMNS",
+    "decode_text",
+    "number_text",
+    "read_csv_raw",
+    "text_frame",
+    "unneutralise",
+    "write_csv",
+]
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_CHUNK = 1 << 24  # bytes scanned at a time for line ends and delimiters (bounded temporary arrays)
+MAX_COLUMNS = 1000
+"""At most this many columns in a cohort file (the format has fewer than 100)."""
 
 
 def decode_text(data: bytes, source: str) -> str:
@@ -47,107 +61,267 @@ def decode_text(data: bytes, source: str) -> str:
         ) from None  # fmt: skip
 
 
-def _header_line(text: str) -> str:
-    start = 0
-    while True:
-        end = text.find("\n", start)
-        line = text[start:] if end < 0 else text[start:end]
-        if line.strip():
-            return line.rstrip("\r")
-        if end < 0:
-            return ""
-        start = end + 1
-
-
 def _delimiter(header: str) -> str:
     counts = {d: header.count(d) for d in _DELIMITERS}
     best = max(counts, key=lambda d: (counts[d], d == ","))
     return best if counts[best] else ","
 
 
-def _records(text: str, delim: str) -> tuple[list[int], list[int], list[bool]]:
-    """(first line of each record, its number of fields, whether it is blank); blank lines are records."""
-    if '"' not in text:
-        lines = text.split("\n")  # not splitlines(): cells may hold \x0c or \u2028, which are not line ends
-        if lines and lines[-1] == "":
-            lines.pop()
-        return (
-            list(range(1, len(lines) + 1)),
-            [line.count(delim) + 1 for line in lines],
-            [not line.strip() for line in lines],
-        )
-    starts: list[int] = []
+def _check_encoding(data: bytes, source: str) -> None:
+    """Refuse anything but UTF-8 (checked without keeping a decoded copy of an all-ASCII file)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        decode_text(data[:2], source)  # raises the UTF-16 message
+    if not data.isascii():
+        decode_text(data, source)  # raises with the line of the first invalid byte
+
+
+def _header_record(data: bytes) -> tuple[int, int]:
+    """(offset, end) of the first non-blank line."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        if data[start:end].strip():
+            return start, end
+        start = end + 1
+    return len(data), len(data)
+
+
+def _layout_plain(data: bytes, delim: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each line's start offset, end offset (its ``\\n`` or the end of the data) and number of fields,
+    for data without quotes; vectorised in bounded chunks (no Python object per line)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    nl_code, d_code = ord("\n"), delim[0]
+    ends: list[np.ndarray] = []
+    cums: list[np.ndarray] = []
+    total = 0
+    for start in range(0, len(arr), _CHUNK):
+        part = arr[start : start + _CHUNK]
+        nl = np.flatnonzero(part == nl_code)
+        dp = np.flatnonzero(part == d_code)
+        ends.append(nl + start)
+        cums.append(total + np.searchsorted(dp, nl))
+        total += len(dp)
+    end = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
+    cum = np.concatenate(cums) if cums else np.zeros(0, dtype=np.int64)
+    if len(data) and data[-1:] != b"\n":  # a last line without its line end
+        end = np.append(end, len(data))
+        cum = np.append(cum, total)
+    begin = np.concatenate(([0], end[:-1] + 1)).astype(np.int64)
+    counts = np.diff(cum, prepend=0) + 1
+    return begin, end.astype(np.int64), counts
+
+
+def _layout_quoted(text: str, delim: str) -> tuple[list[int], list[int], list[int], list[tuple[int, int]]]:
+    """(first line, last line, number of fields of each record, (record, field) of each NUL) with
+    quoted fields, through the csv module (quoted fields may span lines)."""
+    firsts: list[int] = []
+    lasts: list[int] = []
     counts: list[int] = []
-    blank: list[bool] = []
+    nuls: list[tuple[int, int]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     prev = 0
     for fields in reader:
-        starts.append(prev + 1)
+        if "\x00" in "".join(fields):
+            nuls += [(len(firsts), k) for k, f in enumerate(fields) if "\x00" in f]
+        firsts.append(prev + 1)
+        lasts.append(reader.line_num)
         counts.append(len(fields) if fields else 1)
-        blank.append(not fields or (len(fields) == 1 and not fields[0].strip()))
         prev = reader.line_num
-    return starts, counts, blank
+    return firsts, lasts, counts, nuls
+
+
+def _nul_cells(data: bytes, begin: np.ndarray, delim: bytes) -> list[tuple[int, int]]:
+    """(line index, field index) of each cell holding a NUL byte (files without quotes)."""
+    found: list[tuple[int, int]] = []
+    pos = data.find(b"\x00")
+    while pos >= 0:
+        line = int(np.searchsorted(begin, pos, side="right")) - 1
+        cell = (line, data.count(delim, int(begin[line]), pos))
+        if not found or found[-1] != cell:
+            found.append(cell)
+        pos = data.find(b"\x00", pos + 1)
+    return found
+
+
+def _header_names(record: bytes, delim: str) -> list[str]:
+    text = record.decode("utf-8").rstrip("\r\n")
+    fields = next(csv.reader([text], delimiter=delim), [])
+    return [f.strip().lstrip("\ufeff") for f in fields]
+
+
+def _kept_bytes(data: bytes, begin: np.ndarray, end: np.ndarray, keep: np.ndarray) -> bytes | memoryview:
+    """The bytes of the kept records (each with its line end), joined run by run."""
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        return b""
+    if idx.size == len(keep) or idx[-1] - idx[0] + 1 == idx.size:  # one contiguous run
+        return memoryview(data)[int(begin[idx[0]]) : int(end[idx[-1]]) + 1]
+    breaks = np.flatnonzero(np.diff(idx) != 1)
+    starts = np.concatenate(([idx[0]], idx[breaks + 1]))
+    stops = np.concatenate((idx[breaks], [idx[-1]]))
+    parts = [
+        data[int(begin[a]) : int(end[b]) + 1] for a, b in zip(starts.tolist(), stops.tolist(), strict=True)
+    ]
+    return b"".join(p if p.endswith(b"\n") else p + b"\n" for p in parts)
+
+
+def unneutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo the spreadsheet-formula neutralisation of :mod:`spinemet.cohort.spreadsheet_safety` (``'=``
+    -> ``=``), so that an export reads back unchanged; works on the distinct values of each column."""
+    for k in frame.columns:
+        s = frame[k]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = s.cat.categories
+            if not len(cats) or cats.dtype != object:
+                continue
+            marked = cats.str.match(NEUTRALISED_RE.pattern)
+            if not marked.any():
+                continue
+            new = [restore_text(c) for c in cats.tolist()]
+            if len(set(new)) == len(new):
+                frame[k] = s.cat.rename_categories(new)
+            else:
+                frame[k] = s.astype(object).map(restore_text).astype("category")
+        elif s.dtype == object:
+            frame[k] = s.map(lambda v: restore_text(v) if isinstance(v, str) else v)
+    return frame
 
 
 def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> RawTable:
-    """Read a cohort CSV file into a :class:`RawTable` of strings (cells not yet checked)."""
+    """Read a cohort CSV file into a :class:`RawTable` of strings (cells not yet checked).
+
+    The bytes are read once and parsed by pandas' C engine into categorical columns (each distinct
+    string stored once). A record with the wrong number of fields or a NUL byte is that record's
+    error: it is left out and every other record is still read and checked.
+    """
     source = str(path)
-    if text is None:
-        text = decode_text(Path(path).read_bytes(), source)
+    data = Path(path).read_bytes() if text is None else text.encode("utf-8")
+    _check_encoding(data, source)
+    plain_file = text is None  # the file's bytes are those parsed (no BOM, usual line ends)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        plain_file = False
     notes: list[Problem] = []
-    if "\n" not in text and "\r" in text:  # classic Mac line ends
-        text = text.replace("\r", "\n")
-    header = _header_line(text)
-    if not header:
+    if b"\n" not in data and b"\r" in data:  # classic Mac line ends
+        data = data.replace(b"\r", b"\n")
+        plain_file = False
+    h_start, h_end = _header_record(data)
+    header = data[h_start:h_end].rstrip(b"\r").decode("utf-8")
+    if not header.strip():
         raise CohortValidationError([Problem(1, None, None, "a header row", "the file is empty")], source)
     delim = _delimiter(header)
     if delim != ",":
         notes.append(Problem(None, None, _DELIMITERS[delim], "comma-separated values",
                              f"columns are separated by {_DELIMITERS[delim]}s, not commas; read as such",
                              "warning"))  # fmt: skip
-    lines, counts, blank = _records(text, delim)
-    first = blank.index(False)  # the header is the first non-blank record
-    n_header = counts[first]
-    ragged = [
-        Problem(lines[k], None, None, f"{n_header} fields, as in the header",
-                f"row has {counts[k]} fields but the header has {n_header}")
-        for k in range(first + 1, len(counts))
-        if counts[k] != n_header and not blank[k]
-    ]  # fmt: skip
-    if ragged:
-        raise CohortValidationError(notes + ragged, source)
-    frame = pd.read_csv(
-        # category: each distinct string is stored once (a million rows of 80 columns fit in ~0.5 GB)
-        io.StringIO(text), sep=delim, header=None, dtype="category", keep_default_na=False, na_filter=False,
-        skip_blank_lines=False, engine="c", names=range(n_header),
+    bdelim = delim.encode("ascii")
+    begin, end, line_fields = _layout_plain(data, bdelim)
+    if b'"' in data:  # quoted fields may hold delimiters and line ends: records through the csv module
+        firsts, lasts, fields, nul_at = _layout_quoted(data.decode("utf-8"), delim)
+        first_line = np.asarray(firsts, dtype=np.int64)
+        if lasts and lasts[-1] > len(begin):  # a lone carriage return inside the file counts as a line end
+            message = ("the file mixes line ends (a carriage return without a line feed inside it); save it "
+                       "again as 'CSV UTF-8'")  # fmt: skip
+            raise CohortValidationError([Problem(None, None, None, "one kind of line end", message)], source)
+        rec_begin = begin[first_line - 1]
+        rec_end = end[np.asarray(lasts, dtype=np.int64) - 1]
+        counts = np.asarray(fields, dtype=np.int64)
+        nuls = [(int(first_line[r]), f) for r, f in nul_at]
+    else:
+        first_line = np.arange(1, len(begin) + 1, dtype=np.int64)
+        rec_begin, rec_end, counts = begin, end, line_fields
+        nuls = [(line + 1, f) for line, f in _nul_cells(data, begin, bdelim)] if b"\x00" in data else []
+    unterminated = None
+    if b'"' in data and data.count(b'"') % 2:  # the csv module read the rest of the file as one cell
+        unterminated = len(counts) - 1
+    blank = np.zeros(len(counts), dtype=bool)
+    for k in np.flatnonzero(counts == 1).tolist():
+        blank[k] = not data[int(rec_begin[k]) : int(rec_end[k])].strip()
+    head = int(np.flatnonzero(~blank)[0])  # the header is the first non-blank record
+    names = _header_names(data[int(rec_begin[head]) : int(rec_end[head]) + 1], delim)
+    n_header = len(names)
+    if n_header > MAX_COLUMNS:
+        message = f"the header has {n_header} columns; allowed: at most {MAX_COLUMNS}"
+        allowed = f"at most {MAX_COLUMNS} columns"
+        raise CohortValidationError([Problem(int(first_line[head]), None, None, allowed, message)], source)
+    keep = ~blank
+    keep[: head + 1] = False
+    problems: list[Problem] = []
+    for k in np.flatnonzero(keep & (counts != n_header)).tolist():
+        message = f"row has {int(counts[k])} fields but the header has {n_header}"
+        problems.append(
+            Problem(int(first_line[k]), None, None, f"{n_header} fields, as in the header", message)
+        )
+        keep[k] = False
+    if unterminated is not None and unterminated > head:
+        line = int(first_line[unterminated])
+        message = (f"a quoted cell opened on line {line} is never closed (a missing \"); the rest of the "
+                   "file was read as one cell")  # fmt: skip
+        problems = [p for p in problems if p.row != line]
+        problems.append(Problem(line, None, None, 'quotes in pairs ("...")', message))
+        keep[unterminated] = False
+    nul_lines = {line for line, _ in nuls}
+    for line, f in nuls:
+        column = names[f] if f < n_header else None
+        problems.append(Problem(line, column, None, "text without NUL bytes",
+                                f"{column or f'field {f + 1}'}: the cell holds a NUL byte (0x00), which is "
+                                "not text; the file is damaged or not a CSV export"))  # fmt: skip
+    if nul_lines:
+        keep &= ~np.isin(first_line, np.fromiter(nul_lines, dtype=np.int64))
+    rows = first_line[keep]
+    options: dict[str, Any] = dict(
+        sep=delim, header=None, dtype="category", keep_default_na=False, na_filter=False,
+        skip_blank_lines=False, engine="c", names=range(n_header), encoding="utf-8",
     )  # fmt: skip
-    rows = np.asarray(lines[: len(frame)], dtype=np.int64)
-    names = [str(v).strip().lstrip("\ufeff") for v in frame.iloc[first]]
-    frame = frame.iloc[first + 1 :]
-    rows = rows[first + 1 :]
-    frame.columns = pd.Index(range(frame.shape[1]))
-    # drop blank records (blank lines, rows of empty cells such as Excel's trailing ",,,")
+    whole = plain_file and bool(keep[head + 1 :].all()) and int(rec_end[head]) == int(end[head])
+    if not len(rows):
+        frame = pd.DataFrame({k: pd.Series([], dtype=object) for k in range(n_header)})
+    elif whole:  # every record after the header: the parser reads the file itself, our copy is freed
+        skip = int(first_line[head])
+        del data, begin, end, rec_begin, rec_end
+        frame = pd.read_csv(path, skiprows=skip, **options)
+    else:
+        body = _kept_bytes(data, rec_begin, rec_end, keep)
+        del data
+        frame = pd.read_csv(io.BytesIO(body), **options)
+        del body
+    if len(frame) != len(rows):  # the C parser and the record scan disagree: refuse rather than misnumber
+        raise CohortValidationError([Problem(None, None, None, "a well-formed CSV file",
+                                             f"the file's records cannot be told apart ({len(frame)} parsed, "
+                                             f"{len(rows)} found); check its quotes")], source)  # fmt: skip
+    # drop blank records (rows of empty cells such as Excel's trailing ",,,")
     empty = np.ones(len(frame), dtype=bool)
     for k in range(frame.shape[1]):
         if not empty.any():
             break
-        empty &= frame[k].str.strip().to_numpy() == ""
+        empty &= _blank_cells(frame[k])
     if empty.any():
         frame = frame[~empty]
         rows = rows[~empty]
     # unnamed columns: dropped when empty (a trailing delimiter), an error otherwise
-    keep = []
+    keep_cols = []
     for k, name in enumerate(names):
         if name == "":
-            if (frame[k].str.strip() != "").any():
-                notes.append(Problem(first + 1, None, None, "a column name",
+            if (~_blank_cells(frame[k])).any():
+                notes.append(Problem(int(first_line[head]), None, None, "a column name",
                                      f"column {k + 1} has values but no name"))  # fmt: skip
             continue
-        keep.append(k)
-    frame = frame[keep]
-    frame.columns = pd.Index([names[k] for k in keep])
-    frame = frame.reset_index(drop=True)
-    return RawTable(frame, rows, header_row=lines[first], notes=notes)
+        keep_cols.append(k)
+    frame = frame[keep_cols]
+    frame.columns = pd.Index([names[k] for k in keep_cols])
+    frame = unneutralise(frame.reset_index(drop=True))
+    return RawTable(frame, np.asarray(rows, dtype=np.int64), header_row=int(first_line[head]),
+                    notes=notes + problems)  # fmt: skip
+
+
+def _blank_cells(s: pd.Series) -> np.ndarray:
+    """Which cells are empty or spaces only (through the categories of a categorical column)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories
+        blank_u = np.append(np.asarray(cats.astype(str).str.strip() == "", dtype=bool), True)
+        return blank_u[s.cat.codes.to_numpy()]
+    return np.asarray(s.astype(object).fillna("").astype(str).str.strip() == "", dtype=bool)
 
 
 def number_text(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -179,9 +353,17 @@ def text_frame(typed: pd.DataFrame) -> pd.DataFrame:
             out[name] = pd.Series(text, index=s.index, dtype=object)
         elif col is not None and col.kind == "date":
             out[name] = s.dt.strftime("%Y-%m-%d")
+        elif s.dtype == object and not (col is not None and col.values and _safe_codes(col.values)):
+            # free text (ids, sites, extra columns): formulas neutralised for spreadsheets (OWASP)
+            out[name] = pd.Series(neutralise_array(s.to_numpy()), index=s.index, dtype=object)
         else:
             out[name] = s
     return pd.DataFrame(out, index=typed.index)
+
+
+def _safe_codes(values: tuple[str, ...] | list[str]) -> bool:
+    """A coded column whose allowed codes never look like a formula (a validated frame holds no other)."""
+    return all(neutralise_text(v) == v and restore_text(v) == v for v in values)
 
 
 def write_csv(
@@ -195,13 +377,10 @@ def write_csv(
 
     ``progress(done, total)`` is called after each chunk of ``chunk`` rows.
     """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
     n = len(typed)
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         for start in range(0, max(n, 1), chunk):
             part = text_frame(typed.iloc[start : start + chunk])
             part.to_csv(fh, index=False, header=start == 0, lineterminator="\n", na_rep="")
             if progress is not None:
                 progress(min(start + chunk, n), n)
-    os.replace(tmp, path)

@@ -16,6 +16,9 @@ What is changed (and nothing else):
   format are kept (``site`` names a centre, not a patient). Extra numeric columns are kept; extra date
   columns (datetime, or text columns named ``*_date``) are shifted like the others.
 
+Rows come out sorted by pseudonym (never in the original id order), with a fresh 0..n-1 index. An
+empty or whitespace-only key is refused (an unset shell variable must not pass for a key).
+
 The result's ``attrs["deidentified"]`` records the method (never the key).
 """
 
@@ -37,6 +40,8 @@ __all__ = ["deidentify", "pseudonym"]
 def _key_bytes(key: bytes | str) -> bytes:
     if isinstance(key, str):
         key = key.encode("utf-8")
+    if isinstance(key, bytes) and not key.strip():  # e.g. an unset variable in `--key "$KEY"`
+        raise ValueError("key: got an empty or whitespace-only key; allowed: a secret of at least 16 bytes")
     if not isinstance(key, bytes) or len(key) < 16:
         raise ValueError("key: got a key shorter than 16 bytes; allowed: bytes or str of at least 16 bytes")
     return key
@@ -121,7 +126,10 @@ def deidentify(
     order = [c for c in frame.columns if c in out.columns] + [
         c for c in out.columns if c not in frame.columns
     ]
-    result = object_text(out[order].copy())  # pandas 3: text columns object, as the cohort layer's
+    # rows sorted by pseudonym: the original (often chronological or alphabetical) id order would let
+    # a reader link rows back to a known list of patients
+    result = out[order].sort_values("patient_id", kind="stable", na_position="last").reset_index(drop=True)
+    result = object_text(result)  # pandas 3: text columns object, as the cohort layer types them
     result.attrs["deidentified"] = {
         "ids": "HMAC-SHA256(key, patient_id), first 16 hex digits",
         "dates": shift_dates if dates else "no date columns",

@@ -118,7 +118,8 @@ def read_cohort(
     problems, typed, rows = _load(path, fmt, keep_extra, data_dictionary)
     if typed is None or any(p.severity == "error" for p in problems):
         raise CohortValidationError(problems, str(path))
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    with open(path, "rb") as fh:  # streamed: a second copy of a big file is never held in memory
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     return Cohort(typed, str(path), tuple(problems), digest, tuple(int(r) for r in rows))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.atomic_file import replacing
 from spinemet.cohort.problems import CohortValidationError, Problem
 from spinemet.cohort.raw import RawTable
 from spinemet.cohort.schema import COLUMN_BY_NAME, YES_NO, Column
@@ -157,13 +158,12 @@ def write_sav(typed: pd.DataFrame, path: str | os.PathLike[str]) -> None:
             measure[name] = "nominal"
     frame = pd.DataFrame(data)
     column_labels = [COLUMN_BY_NAME[c].meaning if c in COLUMN_BY_NAME else str(c) for c in frame.columns]
-    tmp = path.with_name(path.name + ".part")
-    pyreadstat.write_sav(
-        frame,
-        str(tmp),
-        column_labels=column_labels,
-        variable_value_labels=value_labels,
-        variable_measure=measure,
-        missing_ranges=missing or None,
-    )
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        pyreadstat.write_sav(
+            frame,
+            str(tmp),
+            column_labels=column_labels,
+            variable_value_labels=value_labels,
+            variable_measure=measure,
+            missing_ranges=missing or None,
+        )

@@ -360,6 +360,9 @@ def _extensions() -> list[Column]:
             )
     x = {"core": False}
     cols += [
+        # with surgery_date these give survival_months and dead (cohort/survival_dates.py)
+        _c("death_date", "date", "date of death (empty when alive)", group="survival dates", **x),
+        _c("last_contact_date", "date", "date the patient was last known alive", group="survival dates", **x),
         _c(
             "tomita_primary_growth",
             "category",

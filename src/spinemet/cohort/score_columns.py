@@ -260,6 +260,12 @@ def _katagiri_lab(df: pd.DataFrame) -> pd.Series:
         "the tier shown by the laboratory values",
         "katagiri_lab contradicts the raw laboratory values",
     )
+    # a tier from incomplete raw values that a missing value could still raise is not known: the total
+    # is left empty (the score card gives its possible range, scores.katagiri)
+    crit_missing = pd.concat([raw[n] for n in KATAGIRI_CRITICAL], axis=1).isna().any(axis=1)
+    abn_missing = pd.concat([raw[n] for n in KATAGIRI_ABNORMAL], axis=1).isna().any(axis=1)
+    could_rise = ((raw_tier < 2) & crit_missing) | ((raw_tier == 0) & abn_missing)
+    raw_tier = raw_tier.where(~could_rise)
     tier = given.where(given.notna(), raw_tier)
     return tier.map({i: KATAGIRI_LAB_POINTS[k] for i, k in enumerate(order)})
 

@@ -11,6 +11,7 @@ import datetime as _dt
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +31,15 @@ from spinemet.cohort.schema import (
     TOKUHASHI_COMPONENTS,
     Column,
 )
+from spinemet.cohort.survival_dates import derive_survival
 
-__all__ = ["check_frame", "coerce_frame", "display", "validate_frame"]
+__all__ = ["MAX_CELL_CHARS", "MAX_ID_CHARS", "check_frame", "coerce_frame", "display", "validate_frame"]
+
+MAX_ID_CHARS = 100
+"""Longest ``patient_id`` accepted (the same on every registry backend)."""
+MAX_CELL_CHARS = 1000
+"""Longest cell accepted in any other column (no value of the format comes close)."""
+_SHOWN_CHARS = 60  # a long value is echoed cut to this many characters
 
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -44,6 +52,8 @@ def display(value: Any) -> str:
         return str(int(value))
     if value is None:
         return "(empty)"
+    if isinstance(value, str) and len(value) > _SHOWN_CHARS + 20:
+        return f"{value[:_SHOWN_CHARS]!r}... ({len(value)} characters)"
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -79,6 +89,7 @@ class _Parsed:
     raw: Callable[[int], Any]  # position -> value as found
     detail: Callable[[int], str | None]  # position -> extra hint
     codes: np.ndarray | None = None  # distinct-value codes (-1 = empty), when parsed through them
+    uniques: list[Any] | None = None  # the distinct raw values the codes point to
     typed_u: np.ndarray | None = None  # typed value of each code; the last slot is the empty value
 
     def isin(self, values: Collection[Any]) -> np.ndarray:
@@ -231,8 +242,12 @@ def _checked_day(day: _dt.date) -> tuple[Any, bool, str | None]:
 
 # -------------------------------------------------------------------------------------------- parsing
 def _by_uniques(series: pd.Series, fn: Callable[[Any], tuple[Any, bool, str | None]], dtype: Any) -> _Parsed:
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    uniq = list(uniques)
+    if isinstance(series.dtype, pd.CategoricalDtype):  # the reader's categories: no second factorize
+        codes = series.cat.codes.to_numpy()
+        uniq = series.cat.categories.tolist()
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        uniq = list(uniques)
     results = [fn(u) for u in uniq]
     missing_typed = np.datetime64("NaT", "ns") if dtype == "M8[ns]" else np.nan
     typed_u = np.empty(len(uniq) + 1, dtype=dtype)
@@ -257,6 +272,7 @@ def _by_uniques(series: pd.Series, fn: Callable[[Any], tuple[Any, bool, str | No
         raw=lambda i: uniq[codes[i]] if codes[i] >= 0 else None,
         detail=lambda i: hints[codes[i]],
         codes=codes,
+        uniques=uniq,
         typed_u=np.where(ok_u, typed_u, missing_typed) if dtype != "M8[ns]" else None,
     )
 
@@ -423,6 +439,7 @@ def check_frame(
             ),
         )
 
+    frame = _without_long_cells(frame, names, row_arr, out)
     typed: dict[str, Any] = {}
     parsed: dict[str, _Parsed] = {}
     for k, name in enumerate(names):
@@ -449,23 +466,115 @@ def check_frame(
                 col.allowed,
                 lambda i, p=p, col=col: _cell_message(col.name, p.raw(i), col.allowed, p.detail(i)),
             )
+        if name == "patient_id":  # after the cell checks: a refused id is reported once
+            _check_ids(p, row_arr, out)
     typed_frame = object_text(pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False))  # pandas 3: object
     for name in typed_frame.columns:
         col = COLUMN_BY_NAME.get(name)
         if col is not None and col.kind == "date":
             typed_frame[name] = typed_frame[name].astype("datetime64[ns]")
 
+    typed_frame = _survival_from_dates(typed_frame, parsed, out)
     _cross_rules(typed_frame, parsed, out)
     return out.sorted(), typed_frame
+
+
+# Characters that make two ids look the same while they differ: controls (Cc), format characters such as
+# the zero-width space or the BOM (Cf), line/paragraph separators (Zl, Zp), unassigned/private (Cn, Co).
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cn", "Co", "Cs"})
+_ASCII_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _id_fault(text: str) -> str | None:
+    """Why an (already stripped) id is refused, or ``None``."""
+    if len(text) > MAX_ID_CHARS:
+        return f"patient_id: has {len(text)} characters; allowed: at most {MAX_ID_CHARS}"
+    if text.isascii():
+        bad = _ASCII_CONTROL_RE.search(text)
+        char = bad.group() if bad else None
+    else:
+        char = next((c for c in text if unicodedata.category(c) in _INVISIBLE or c in "\u00a0\u3000"), None)
+    if char is not None:
+        return (f"patient_id: holds the invisible or control character U+{ord(char):04X} "
+                f"({unicodedata.name(char, 'control')}); ids must be visible text")  # fmt: skip
+    return None
+
+
+def _check_ids(p: _Parsed, rows: np.ndarray, out: _Collector) -> None:
+    """Ids normalised to Unicode NFC (the same name typed on a Mac and on Windows is one patient); ids
+    that are too long or hold invisible/control characters refused (they would look like another id).
+    Refused ids become missing in the typed column and are reported once."""
+    typed = p.typed
+    s = pd.Series(typed, dtype=object)
+    odd = s.str.contains(r"[^\x20-\x7e]", regex=True, na=False) | (s.str.len() > MAX_ID_CHARS)
+    for i in np.flatnonzero(odd.to_numpy(dtype=bool) & p.present).tolist():  # plain ASCII ids skip the loop
+        text = typed[i]
+        if not isinstance(text, str):
+            continue
+        if not text.isascii():
+            text = unicodedata.normalize("NFC", text)
+            typed[i] = text
+        fault = _id_fault(text)
+        if fault is not None:
+            shown = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "..."
+            out.add(
+                i, Problem(int(rows[i]), "patient_id", shown, COLUMN_BY_NAME["patient_id"].allowed, fault)
+            )
+            typed[i] = np.nan
+            p.bad[i] = True
+
+
+def _without_long_cells(
+    frame: pd.DataFrame, names: list[str], rows: np.ndarray, out: _Collector
+) -> pd.DataFrame:
+    """Cells longer than :data:`MAX_CELL_CHARS` reported once (their value cut) and then left empty, so
+    that no later check echoes them again. ``patient_id`` has its own, shorter limit."""
+    changed: dict[int, pd.Series] = {}
+    for k, name in enumerate(names):
+        if name == "patient_id":
+            continue
+        s = frame.iloc[:, k]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = s.cat.categories
+            if cats.dtype != object:
+                continue
+            long_u = np.asarray(cats.astype(str).str.len() > MAX_CELL_CHARS, dtype=bool)
+            if not long_u.any():
+                continue
+            codes = s.cat.codes.to_numpy()
+            hit = np.flatnonzero((codes >= 0) & np.append(long_u, False)[codes])
+            values = [cats[c] for c in codes[hit]]
+            fixed = s.cat.remove_categories(cats[long_u].tolist())
+        elif s.dtype == object:
+            lengths = s.map(lambda v: len(v) if isinstance(v, str) else 0).to_numpy()
+            hit = np.flatnonzero(lengths > MAX_CELL_CHARS)
+            if not hit.size:
+                continue
+            values = [s.iat[i] for i in hit.tolist()]
+            fixed = s.copy()
+            fixed.iloc[hit] = None
+        else:
+            continue
+        allowed = f"at most {MAX_CELL_CHARS} characters"
+        for i, v in zip(hit.tolist(), values, strict=True):
+            out.add(i, Problem(int(rows[i]), name, v[:_SHOWN_CHARS] + "...", allowed,
+                               f"{name}: the cell has {len(v)} characters; allowed: {allowed}"))  # fmt: skip
+        changed[k] = fixed
+    if not changed:
+        return frame
+    frame = frame.copy(deep=False)
+    for k, fixed in changed.items():
+        frame.isetitem(k, fixed)
+    return frame
 
 
 def _with_special_tokens(col: Column, series: pd.Series, p: _Parsed) -> np.ndarray:
     """The typed column, keeping a special token as written: ``age`` ``"90+"`` (the HIPAA Safe Harbor
     group) stays the string ``"90+"`` so that it is never confused with a real age of 90. The column is
     then object (numbers and the token); without any token it is the usual float64."""
-    if not col.special or p.codes is None:
+    if not col.special or p.codes is None or p.uniques is None:
         return p.typed
-    _, uniques = pd.factorize(series, use_na_sentinel=True)
+    uniques = p.uniques
     names = {token for token, _ in col.special}
     token_u = [_norm(u) if _norm(u) in names else None for u in uniques] + [None]
     if not any(token_u):
@@ -509,6 +618,28 @@ def coerce_frame(frame: pd.DataFrame, *, keep_extra: bool = False) -> pd.DataFra
     return typed
 
 
+# ------------------------------------------------------------------------------- survival from dates
+def _survival_from_dates(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -> pd.DataFrame:
+    """Fill survival_months/dead from the dates and report disagreements (cohort/survival_dates.py)."""
+    derived, problems, filled = derive_survival(t)
+    for prob in problems:
+        value = parsed[prob.column].raw(prob.pos) if prob.column in parsed else None
+        out.add(prob.pos, Problem(int(out.rows[prob.pos]), prob.column, value, prob.allowed, prob.message))
+    if filled.any():
+        n = len(t)
+        for name in ("survival_months", "dead"):
+            old = parsed.get(name)
+            present = filled if old is None else (old.present | filled)
+            parsed[name] = _Parsed(
+                derived[name].to_numpy(),
+                present,
+                np.zeros(n, dtype=bool) if old is None else old.bad,
+                (lambda i: None) if old is None else old.raw,
+                (lambda i: None) if old is None else old.detail,
+            )
+    return derived
+
+
 # ---------------------------------------------------------------------------------------- cross rules
 def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -> None:
     n = len(t)
@@ -532,7 +663,7 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
     # duplicate patient_id
     if "patient_id" in t.columns:
         ids = t["patient_id"]
-        pos = np.flatnonzero(ids.isna().to_numpy())
+        pos = np.flatnonzero(ids.isna().to_numpy() & ~bad("patient_id"))
         allowed = COLUMN_BY_NAME["patient_id"].allowed
         out.cells(pos, "patient_id", lambda i: None, allowed, lambda i: "patient_id: missing; it is required")
         dup = ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()

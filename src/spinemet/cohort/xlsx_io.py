@@ -13,10 +13,12 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.atomic_file import replacing
 from spinemet.cohort.problems import CohortValidationError, Problem
 from spinemet.cohort.raw import RawTable
 from spinemet.cohort.schema import COLUMN_BY_NAME, COLUMNS
@@ -37,7 +39,7 @@ def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
     source = str(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise CohortValidationError(
@@ -59,6 +61,13 @@ def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
         rows: list[int] = []
         above: list[tuple[int, tuple[Any, ...]]] = []  # non-empty rows before the header is found
         for r, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+            if r > EXCEL_MAX_ROWS:  # only a crafted file has more rows than Excel allows
+                raise CohortValidationError(
+                    [Problem(r, None, None, f"at most {EXCEL_MAX_ROWS} sheet rows",
+                             f"the sheet has more than {EXCEL_MAX_ROWS} rows, Excel's limit; "
+                             "the file was not written by Excel (use CSV for large cohorts)")],
+                    source,
+                )  # fmt: skip
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             if header is None:
@@ -77,11 +86,26 @@ def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
             notes.append(Problem(header_row, None, None, "column names in the first row",
                                  f"used row {header_row} as the header (the first row of known column "
                                  f"names); skipped {len(above)} row(s) above it", "warning"))  # fmt: skip
+    except CohortValidationError:
+        raise
+    except (ParseError, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        # a damaged sheet (malformed XML, a truncated member): the reason, not a traceback
+        raise CohortValidationError(
+            [Problem(None, None, None, "an .xlsx workbook",
+                     f"the workbook's sheet cannot be read ({type(exc).__name__}: {str(exc)[:200]})")],
+            source,
+        ) from None  # fmt: skip
     finally:
         wb.close()
     if header is None:
         raise CohortValidationError([Problem(1, None, None, "a header row", "the sheet is empty")], source)
     width = len(header)
+    from spinemet.cohort.csv_io import MAX_COLUMNS
+
+    if width > MAX_COLUMNS:
+        message = f"the header has {width} columns; allowed: at most {MAX_COLUMNS}"
+        allowed = f"at most {MAX_COLUMNS} columns"
+        raise CohortValidationError([Problem(header_row, None, None, allowed, message)], source)
     cols: dict[int, list[Any]] = {k: [] for k in range(width)}
     for values in records:
         for k in range(width):
@@ -148,6 +172,16 @@ def _cell_values(typed: pd.DataFrame, name: str) -> list[Any]:
     return [None if pd.isna(v) else (v if isinstance(v, str | int | float) else str(v)) for v in s]
 
 
+def _text_cell(ws: Any, text: str) -> Any:
+    """A cell holding ``text`` as text: openpyxl would write text starting with ``=`` as a live formula
+    (``=HYPERLINK(...)``); the cell type is forced to string, so Excel shows the text as typed."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    return cell
+
+
 def write_xlsx(
     typed: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -165,7 +199,7 @@ def write_xlsx(
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET)
     names = [str(c) for c in typed.columns]
-    ws.append(names)
+    ws.append([_text_cell(ws, name) for name in names])
     columns = [_cell_values(typed, name) for name in names]
     is_date = [COLUMN_BY_NAME.get(name) is not None and COLUMN_BY_NAME[name].kind == "date" for name in names]
     step = max(n // 20, 1)
@@ -177,6 +211,8 @@ def write_xlsx(
                 cell = WriteOnlyCell(ws, value=v)
                 cell.number_format = "yyyy-mm-dd"
                 row.append(cell)
+            elif isinstance(v, str) and v.startswith("="):
+                row.append(_text_cell(ws, v))
             else:
                 row.append(v)
         ws.append(row)
@@ -187,8 +223,7 @@ def write_xlsx(
     for c in COLUMNS:
         if c.name in names:
             info.append([c.name, "core" if c.core else "extension", c.allowed, c.meaning])
-    tmp = path.with_name(path.name + ".part")
-    wb.save(tmp)
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        wb.save(tmp)
     if progress is not None:
         progress(n, n)

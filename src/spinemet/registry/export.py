@@ -54,7 +54,7 @@ def export_frame(
 
         if shift_dates not in DATE_METHODS:
             raise InvalidInputError("--dates", shift_dates, ", ".join(DATE_METHODS))
-        frame = deidentify(frame, key=key or secrets.token_hex(32), shift_dates=shift_dates)  # type: ignore[arg-type]
+        frame = deidentify(frame, key=secrets.token_hex(32) if key is None else key, shift_dates=shift_dates)  # type: ignore[arg-type]
     return frame
 
 

@@ -1,8 +1,20 @@
-"""Follow-up contacts: when (date and/or months after surgery), alive/dead, notes. Every write is audited."""
+"""Follow-up contacts: when (date and/or months after surgery), alive/dead, notes. Every write is audited.
+
+A contact is checked before it is stored (the command line and the web application both write through
+:func:`add_follow_up`): a date within 1900-2200 and not before the patient's surgery, a finite number
+of months (0-1200), a non-blank reason (:class:`~spinemet.registry.audit.WriteContext`), and a vital
+status consistent with what is recorded: no ``alive`` contact after a recorded death (a ``dead``
+follow-up, or the cohort's ``dead`` = 1 at ``survival_months``), and no death before a recorded
+``alive`` follow-up contact. Times compare as dates when both have one, else as months after surgery (a date
+converted with the surgery date and 365.25/12 days per month); contacts that cannot be compared are
+not held against each other.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select
@@ -12,7 +24,22 @@ from spinemet.registry.audit import Change, WriteContext, record_json, write_aud
 from spinemet.registry.errors import RegistryError
 from spinemet.registry.models import FOLLOW_UP_STATUS, FollowUp, Patient
 
-__all__ = ["FollowUpRecord", "add_follow_up", "delete_follow_up", "list_follow_up"]
+__all__ = [
+    "MAX_DATE",
+    "MAX_MONTHS",
+    "MIN_DATE",
+    "FollowUpRecord",
+    "add_follow_up",
+    "delete_follow_up",
+    "list_follow_up",
+]
+
+#: Plausible follow-up dates (a typo such as 0202 or 20233 is refused, not stored).
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2200, 12, 31)
+#: At most 100 years after surgery.
+MAX_MONTHS = 1200.0
+_DAYS_PER_MONTH = 365.25 / 12
 
 
 @dataclass(frozen=True)
@@ -45,6 +72,99 @@ def _shown(
     }
 
 
+@dataclass(frozen=True)
+class _When:
+    """A point of a patient's course: a date and/or months after surgery."""
+
+    date: dt.date | None
+    months: float | None
+
+
+def _months_after(when: _When, surgery: dt.date | None) -> float | None:
+    if when.months is not None:
+        return when.months
+    if when.date is not None and surgery is not None:
+        return (when.date - surgery).days / _DAYS_PER_MONTH
+    return None
+
+
+def _before(a: _When, b: _When, surgery: dt.date | None) -> bool:
+    """Whether ``a`` is certainly before ``b`` (False when they cannot be compared)."""
+    if a.date is not None and b.date is not None:
+        return a.date < b.date
+    ma, mb = _months_after(a, surgery), _months_after(b, surgery)
+    return ma is not None and mb is not None and ma < mb
+
+
+def _check_when(date: dt.date | None, months: float | None) -> None:
+    if date is None and months is None:
+        raise InvalidInputError("date", None, "a date (YYYY-MM-DD) or months after surgery")
+    if date is not None and not (MIN_DATE <= date <= MAX_DATE):
+        raise InvalidInputError("date", date.isoformat(), f"a date from {MIN_DATE} to {MAX_DATE}")
+    if months is not None and (
+        isinstance(months, bool)
+        or not isinstance(months, int | float)
+        or not math.isfinite(months)
+        or not 0 <= months <= MAX_MONTHS
+    ):
+        raise InvalidInputError(
+            "months", months, f"a finite number of months after surgery, 0-{MAX_MONTHS:g}"
+        )
+
+
+def _course(conn: Connection, patient_id: str) -> tuple[dt.date | None, list[tuple[_When, str]]]:
+    """The patient's surgery date and recorded vital statuses: (when, "alive"/"dead") pairs."""
+    from spinemet.registry.query import load_frame
+
+    frame = load_frame(
+        conn, filters={"patient_id": patient_id}, columns=["surgery_date", "dead", "survival_months"]
+    )
+    surgery: dt.date | None = None
+    events: list[tuple[_When, str]] = []
+    if len(frame):
+        row = frame.iloc[0]
+        value = row.get("surgery_date")
+        if value is not None and not _missing(value):
+            surgery = value.date() if isinstance(value, dt.datetime) else value
+        dead, survival = row.get("dead"), row.get("survival_months")
+        # a censoring time (dead = 0) is not taken as an alive contact
+        recorded = survival is not None and not _missing(survival) and dead is not None and not _missing(dead)
+        if recorded and float(dead) == 1.0:
+            events.append((_When(None, float(survival)), "dead"))
+    for record in list_follow_up(conn, patient_id):
+        events.append((_When(record.date, record.months), record.status))
+    return surgery, events
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(value != value)  # NaN / NaT
+    except (TypeError, ValueError):  # pragma: no cover - pandas NA
+        return True
+
+
+def _check_course(
+    status: str, new: _When, surgery: dt.date | None, events: Iterable[tuple[_When, str]]
+) -> None:
+    if new.date is not None and surgery is not None and new.date < surgery:
+        raise InvalidInputError("date", new.date.isoformat(), "a date on or after the patient's surgery date")
+    for when, recorded in events:
+        if status == "alive" and recorded == "dead" and _before(when, new, surgery):
+            raise InvalidInputError(
+                "status",
+                status,
+                "dead",
+                "a death is recorded before this contact; an alive contact cannot follow it",
+            )
+        if status == "dead" and recorded == "alive" and _before(new, when, surgery):
+            raise InvalidInputError(
+                "status",
+                status,
+                "alive",
+                "the patient is recorded alive after this date; a death cannot come before it",
+            )
+
+
 def add_follow_up(
     conn: Connection,
     patient_id: str,
@@ -55,14 +175,19 @@ def add_follow_up(
     months: float | None = None,
     notes: str | None = None,
 ) -> int:
-    """Record a follow-up; returns its id. ``status`` is ``alive`` or ``dead``; date or months required."""
+    """Record a follow-up; returns its id. ``status`` is ``alive`` or ``dead``; date or months required.
+
+    Raises:
+        InvalidInputError: naming the field (status, date, months) of a value out of range or in
+            contradiction with the patient's recorded course (see the module doc).
+        RegistryError: an unknown patient.
+    """
     if status not in FOLLOW_UP_STATUS:
         raise InvalidInputError("status", status, ", ".join(FOLLOW_UP_STATUS))
-    if date is None and months is None:
-        raise InvalidInputError("date", None, "a date (YYYY-MM-DD) or months after surgery")
-    if months is not None and not months >= 0:
-        raise InvalidInputError("months", months, "a number >= 0")
+    _check_when(date, months)
     pk = _patient_pk(conn, patient_id)
+    surgery, events = _course(conn, patient_id)
+    _check_course(status, _When(date, None if months is None else float(months)), surgery, events)
     new_id = conn.execute(
         insert(FollowUp)
         .values(patient_pk=pk, date=date, months=months, status=status, notes=notes, created_at=ctx.at)

@@ -87,6 +87,7 @@ def read_for_import(
     fmt: str | None = None,
     skip_invalid: bool = False,
     data_dictionary: str | Path | None = None,
+    keep_extra: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem], pd.DataFrame | None, list[Problem]]:
     """Read and validate a cohort file for import (a REDCap export needs its ``data_dictionary``).
 
@@ -101,14 +102,14 @@ def read_for_import(
     if not skip_invalid:
         from spinemet.cohort import read_cohort
 
-        cohort = read_cohort(path, fmt=fmt, data_dictionary=data_dictionary)
+        cohort = read_cohort(path, fmt=fmt, data_dictionary=data_dictionary, keep_extra=keep_extra)
         warnings = list(cohort.warnings)
         return cohort.frame, warnings, None, []
 
     from spinemet.cohort.validate import check_frame
 
     raw = _read_raw(path, fmt, data_dictionary)
-    problems, typed = check_frame(raw.frame, rows=raw.rows, header_row=raw.header_row)
+    problems, typed = check_frame(raw.frame, rows=raw.rows, header_row=raw.header_row, keep_extra=keep_extra)
     problems = list(raw.notes) + list(problems)
     data_rows = {int(r) for r in np.asarray(raw.rows)}
     errors = [p for p in problems if p.severity == "error"]
@@ -152,20 +153,22 @@ def import_file(
     rejected_out: str | Path | None = None,
     progress: ProgressCallback | None = None,
     data_dictionary: str | Path | None = None,
+    keep_extra: bool = False,
 ) -> ImportReport:
     """Validate ``path`` and store it in the registry in one transaction (see module docstring).
 
     Every audit row names the user, the file name (not its directory) and its sha256, and ``reason``
     (default ``"import of <file name>"``).
     A REDCap export (``fmt="redcap"``, or any file given with ``data_dictionary``) is read with its data
-    dictionary; the audited file and sha256 are the records file's.
+    dictionary; the audited file and sha256 are the records file's. ``keep_extra`` stores columns that
+    are not in the cohort format as they are (text or numbers), for a study file to use.
     """
     path = Path(path)
     if skip_invalid and rejected_out is None:
         raise ValueError("rejected_out: got None; allowed: a file for the rejected rows with --skip-invalid")
     sha = file_sha256(path)
     frame, warnings, rejected, rejected_problems = read_for_import(
-        path, fmt=fmt, skip_invalid=skip_invalid, data_dictionary=data_dictionary
+        path, fmt=fmt, skip_invalid=skip_invalid, data_dictionary=data_dictionary, keep_extra=keep_extra
     )
     if not reason:
         reason = default_reason(path.name)

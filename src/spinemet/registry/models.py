@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "AuditChain",
     "AuditLog",
     "Base",
     "FollowUp",
@@ -173,3 +174,21 @@ class AuditLog(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     source_file: Mapped[str | None] = mapped_column(String(255))
     source_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: Tamper evidence (migration 0004, see ``registry.audit``): the row's place in the hash chain
+    #: (1, 2, 3, ... without gaps; ids may have gaps) and sha256 over its fields and the previous hash.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChain(Base):
+    """The head of the audit hash chain: one row (``id`` 1) with the last ``seq`` and its ``hash``.
+
+    Created by the first audit append; writers lock it to append (so two writers cannot fork the
+    chain), and ``audit verify`` compares it with the last audit row (rows deleted from the end).
+    """
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

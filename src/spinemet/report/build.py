@@ -21,7 +21,10 @@ from spinemet.report.formatting import check_style, format_ci, number, p_text
 from spinemet.report.survival import SurvivalSplit, check_by, survival_split
 from spinemet.report.tables import ReportTable, TableContext, build_tables
 
-__all__ = ["CI_METHOD_NAMES", "Finding", "Report", "build_report"]
+__all__ = ["CI_METHOD_NAMES", "DEFAULT_TITLE", "Finding", "Report", "build_report"]
+
+#: The report's title when neither --title nor a study file gives one (the paper's report).
+DEFAULT_TITLE = "Study report: palliative spinal stabilization for metastatic spinal tumours"
 
 Progress = Callable[[str], None]
 
@@ -35,6 +38,15 @@ CI_METHOD_NAMES: dict[str, str] = {
     "Brookmeyer\u2013Crowley interval)",
     "spss": "the SPSS Kaplan\u2013Meier method: median \u00b1 1.96\u00b7SE, SE from the Greenwood "
     "variance divided by the slope of the survival curve around the median",
+}
+
+
+#: The median-CI method in a few words, for figure annotations and sentences.
+MEDIAN_CI_SHORT: dict[str, str] = {
+    "log": "Brookmeyer\u2013Crowley, log scale",
+    "plain": "Brookmeyer\u2013Crowley, linear scale",
+    "log-log": "Brookmeyer\u2013Crowley, log\u2013log scale",
+    "spss": "SPSS method",
 }
 
 
@@ -181,7 +193,7 @@ def score_caveats(results: Any) -> dict[str, str]:
     if "bauer_modified" in results.prognostic and results.prognostic["bauer_modified"].n_missing:
         caveats["bauer_modified"] = (
             'not computable when the primary tumour is unknown ("not lung" cannot '
-            "be decided, scores.md \u00a79)"
+            "be decided)"
         )
     return caveats
 
@@ -201,6 +213,32 @@ def _versions() -> dict[str, str]:
         "scipy": scipy.__version__,
         "pandas": pd.__version__,
     }
+
+
+def _dates_sentence(meta: dict[str, Any]) -> str:
+    if not meta.get("survival_from_dates"):
+        return ""
+    return ("Survival times were computed from the dates of surgery and of death or last contact "
+            "(months = days / 30.4375).")
+
+
+def _study_sentences(meta: dict[str, Any]) -> list[str]:
+    study = meta.get("study") or {}
+    out = []
+    if study.get("table1_by"):
+        out.append("Baseline characteristics were compared between groups with the Wilcoxon rank-sum or "
+                   "Kruskal–Wallis test (Welch's t-test or one-way ANOVA for means) for continuous "
+                   "variables and the chi-square test, or Fisher's exact test when an expected count was "
+                   "below 5, for categorical variables.")
+    if study.get("survival_times"):
+        out.append("Survival at fixed times is given with its 95% confidence interval, and the median "
+                   "follow-up was estimated with the reverse Kaplan–Meier method.")
+    if study.get("cox_covariates"):
+        out.append("Hazard ratios were estimated with a multivariable Cox proportional hazards model "
+                   f"({study.get('cox_ties', 'efron').capitalize()} method for ties); the "
+                   "proportional-hazards assumption was checked with scaled Schoenfeld residuals "
+                   "(Grambsch–Therneau test, Kaplan–Meier time transform).")
+    return out
 
 
 def methods_paragraph(results: Any, meta: dict[str, Any], style: str) -> str:
@@ -240,6 +278,8 @@ def methods_paragraph(results: Any, meta: dict[str, Any], style: str) -> str:
         "for overall survival was assessed with Harrell's C-index (infinitesimal-jackknife standard error) "
         "and the time-dependent area under the ROC curve at 6 and 12 months (inverse probability of "
         "censoring weighting).",
+        _dates_sentence(meta),
+        *_study_sentences(meta),
         "Missing values were not imputed: each analysis used the patients with the values it requires, and "
         "the numbers of missing values are reported with each table.",
         "All tests were two-sided; P < 0.05 was considered significant.",
@@ -259,6 +299,9 @@ def build_report(
     style: str = "paper",
     percent_style: str = "round",
     progress: Progress | None = None,
+    title: str | None = None,
+    study: Any = None,
+    paper: str = "a4",
 ) -> Report:
     """Run the study's analyses on a cohort frame and assemble the report (nothing is written).
 
@@ -272,6 +315,10 @@ def build_report(
         style: continuous-variable style, ``paper`` (mean (range)), ``sd`` or ``iqr``.
         percent_style: ``round`` or ``truncate`` (the paper truncates).
         progress: called with a short label before each step (for a progress bar).
+        title: the report's title (default: the study file's, else the paper's report title).
+        study: a :class:`spinemet.report.study_file.StudyConfig` adding its tables (Table 1 by group, Cox,
+            survival at times, outcomes, subgroups); ``None`` keeps the paper's report as it is.
+        paper: page size of the Word file, ``a4`` (default) or ``letter``.
     """
     from spinemet.analysis.study import analyse_study
     from spinemet.cohort import add_score_columns
@@ -282,8 +329,17 @@ def build_report(
     check_style(style)
     if percent_style not in ("round", "truncate"):
         raise InvalidInputError("--percent", percent_style, "round, truncate")
+    if paper not in ("a4", "letter"):
+        raise InvalidInputError("--paper", paper, "a4, letter")
+    if study is not None:
+        style = study.style or style
+        percent_style = study.percent_style or percent_style
     step("computing scores")
     scored = add_score_columns(frame)
+    if study is not None:
+        from spinemet.report.study_file import check_columns
+
+        check_columns(study, scored.columns)
     check_by(scored, by)
     step("analysing the cohort")
     results = analyse_study(scored, median_ci=median_ci, add_scores=False)
@@ -306,12 +362,29 @@ def build_report(
         "percent_style": percent_style,
         "by": by,
         "n": int(results.n),
+        "title": title or (study.title if study is not None else None) or DEFAULT_TITLE,
+        "authors": list(study.authors) if study is not None else [],
+        "paper": paper,
+        "survival_from_dates": bool({"death_date", "last_contact_date"} & set(frame.columns)),
+        "study": None if study is None else {
+            "source": study.source, "table1_by": study.table1_by,
+            "survival_times": list(study.survival_times),
+            "cox_covariates": list(study.cox_covariates), "cox_ties": study.cox_ties,
+        },
     }
     findings = find_contradictions(scored, results)
     caveats = score_caveats(results)
     ctx = TableContext(results, overall, by_band, by_split, style, percent_style)
     step("tables")
     tables = build_tables(ctx, caveats)
+    if study is not None:
+        from spinemet.report.study_tables import study_tables
+
+        step("study file tables")
+        from spinemet.report.tables import _MEDIAN_CI_WORDS
+
+        tables += study_tables(scored, study, ctx, first_number=12, ci_method=median_ci,
+                               ci_name=_MEDIAN_CI_WORDS[median_ci])
     return Report(
         results=results,
         overall=overall,
@@ -334,7 +407,7 @@ def headline(report: Report) -> list[str]:
     fr = r.frankel
     lines = [
         f"{r.n} patients; median survival {format_ci(s.median_months, s.median_ci95, 1)} months "
-        f"({s.events} deaths, method: {s.ci_method}).",
+        f"({s.events} deaths; 95% CI: {MEDIAN_CI_SHORT[s.ci_method]}).",
         f"Paralysis improved by \u2265 1 grade or grade E was maintained in {fr.improved_or_e_maintained} of "
         f"{fr.n_pairs} patients; aggravated in {fr.aggravated}.",
         f"Barthel index {number(r.barthel.pre_mean, 1)} \u2192 {number(r.barthel.post_mean, 1)} "

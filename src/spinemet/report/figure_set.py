@@ -55,33 +55,56 @@ def _km_inline(split: Any, annotation: str | None, label: str) -> Callable[[], s
     return svg
 
 
+CIs = dict[str, tuple[tuple[float, float], tuple[float, float]]]
+
+
 def _before_after_inline(
-    groups: dict[str, tuple[float, float]], ylabel: str, ylim: tuple[float, float], label: str
+    groups: dict[str, tuple[float, float]], ylabel: str, ylim: tuple[float, float], label: str, cis: CIs
 ) -> Callable[[], str]:
     def svg() -> str:
         from spinemet.report.svg import before_after_svg
 
-        return before_after_svg(groups, ylabel=ylabel, ylim=ylim, label=label)
+        return before_after_svg(groups, ylabel=ylabel, ylim=ylim, label=label, cis=cis)
 
     return svg
 
 
 def _before_after(
-    groups: dict[str, tuple[float, float]], ylabel: str, ylim: tuple[float, float]
+    groups: dict[str, tuple[float, float]], ylabel: str, ylim: tuple[float, float], cis: CIs
 ) -> Callable[[], Any]:
     def draw() -> Any:
         from spinemet.report.figures import before_after_figure
 
-        return before_after_figure(groups, ylabel=ylabel, ylim=ylim)
+        return before_after_figure(groups, ylabel=ylabel, ylim=ylim, cis=cis)
 
     return draw
+
+
+def _mean_ci(mean: float, sd: float, n: int) -> tuple[float, float]:
+    """t-based 95% CI of a mean (R ``t.test(x)$conf.int``); NaN when n < 2."""
+    import math
+
+    from spinemet.analysis._dist import t_ppf
+
+    if n < 2 or math.isnan(mean) or math.isnan(sd):
+        return (math.nan, math.nan)
+    half = float(t_ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return (mean - half, mean + half)
+
+
+def _pair_cis(comparison: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    n = int(comparison.n_pairs)
+    return (_mean_ci(comparison.pre_mean, comparison.pre_sd, n),
+            _mean_ci(comparison.post_mean, comparison.post_sd, n))
 
 
 def figure_specs(report: Any) -> Iterator[FigureSpec]:
     """The figures of ``report`` in the order they appear."""
     r = report.results
     s = r.survival
-    ci_name = report.meta["ci_method"]
+    from spinemet.report.build import MEDIAN_CI_SHORT
+
+    ci_name = MEDIAN_CI_SHORT[report.meta["ci_method"]]
     if report.overall.groups:
         median = format_ci(s.median_months, s.median_ci95, 1)
         ann = f"Median {median} months (95% CI, {ci_name})"
@@ -122,16 +145,18 @@ def figure_specs(report: Any) -> Iterator[FigureSpec]:
             for b in TOKUHASHI_BANDS
             if by_band[b].n_pairs
         }
+        cis = {"All patients": _pair_cis(overall)}
+        cis |= {_BAND[b]: _pair_cis(by_band[b]) for b in TOKUHASHI_BANDS if by_band[b].n_pairs}
         alt = f"Line chart of the mean {name} before and after surgery"
         yield FigureSpec(
             key,
             number,
-            f"Mean {name} before and after surgery, all patients and by revised Tokuhashi score band (tests "
-            "in Table 7).",
+            f"Mean {name} before and after surgery with 95% confidence intervals (t distribution), all "
+            "patients and by revised Tokuhashi score band (patients with both values; tests in Table 7).",
             "function",
-            _before_after(groups, ylabel, ylim),
+            _before_after(groups, ylabel, ylim, cis),
             alt,
-            _before_after_inline(groups, ylabel, ylim, alt),
+            _before_after_inline(groups, ylabel, ylim, alt, cis),
         )
     if report.by_variable is not None and report.by_variable.groups:
         split = report.by_variable

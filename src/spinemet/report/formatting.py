@@ -32,6 +32,7 @@ STYLES: tuple[str, ...] = ("paper", "sd", "iqr")
 ``iqr`` = median [Q1–Q3] (quartiles as R's default type 7)."""
 
 DASH = "\u2013"  # en dash, as printed ranges and intervals
+MINUS = "\u2212"  # minus sign for negative numbers (not the hyphen-minus)
 
 
 def check_style(style: str) -> str:
@@ -57,8 +58,8 @@ def number(value: Any, decimals: int = 1) -> str:
         return "NA"
     x = float(value)
     if math.isinf(x):  # e.g. the upper limit of an odds ratio with a zero cell (R prints Inf)
-        return "\u221e" if x > 0 else "-\u221e"
-    return format_number(x, decimals)
+        return "\u221e" if x > 0 else f"{MINUS}\u221e"
+    return format_number(x, decimals).replace("-", MINUS)  # typographic minus, as journals print it
 
 
 def _range_decimals(lo: float, hi: float) -> int:
@@ -104,7 +105,7 @@ def format_ci(estimate: Any, ci: Any, decimals: int = 1) -> str:
         return "not reached"
     lo, hi = ci if ci is not None else (None, None)
     a, b = number(lo, decimals), number(hi, decimals)
-    sep = " to " if a.startswith("-") or b.startswith("-") else DASH
+    sep = " to " if a.startswith(MINUS) or b.startswith(MINUS) else DASH
     return f"{number(estimate, decimals)} ({a}{sep}{b})"
 
 

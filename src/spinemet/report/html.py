@@ -25,6 +25,7 @@ SECTION_TITLES: dict[str, str] = {
     "function": "Barthel index and pain before and after surgery",
     "prediction": "Observed and predicted survival; prognostic accuracy of the scores",
     "mist": "MISt compared with conventional surgery",
+    "study": "Analyses of the study file",
     "by": "Survival by a chosen variable",
     "findings": "Data that contradict a rule",
     "methods": "Methods",
@@ -109,4 +110,5 @@ def render_html(
         risk=risk,
         figures_by_section={s: [f for f in figures if f["spec"].section == s] for s in SECTION_TITLES},
         notes=list(report.results.notes),
+        study_tables=[t for t in report.tables if t.section == "study"],
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spinemet.cohort.spreadsheet_safety import neutralise_text
 from spinemet.report.build import Report
 
 __all__ = ["FIGURE_FORMATS", "OutputPaths", "write_outputs"]
@@ -52,7 +53,8 @@ def _write_csv(table: Any, path: Path) -> None:
     # UTF-8 with BOM: Excel opens the en dashes and ± correctly.
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerows(table.records())
+        # text from the data (site names, category labels) never becomes a live formula (OWASP)
+        writer.writerows([neutralise_text(v) for v in record] for record in table.records())
 
 
 def _finite(value: Any) -> Any:
@@ -112,7 +114,7 @@ def write_outputs(
         if need_svg or need_png:
             import matplotlib.pyplot as plt
 
-            from spinemet.report.figures import PRINT_DPI
+            from spinemet.report.figures import PNG_OPTIONS, PRINT_DPI
 
             for spec in figure_specs(report):
                 step(f"drawing {spec.number}")
@@ -122,7 +124,7 @@ def write_outputs(
                         svgs[spec.key] = _svg_text(fig, spec.key)
                     if need_png:
                         png = stage / f"{spec.key}.png"
-                        fig.savefig(png, dpi=PRINT_DPI, bbox_inches="tight")
+                        fig.savefig(png, dpi=PRINT_DPI, bbox_inches="tight", pil_kwargs=PNG_OPTIONS)
                         pngs[spec.key] = png
                     if paths.figures_dir is not None:
                         (stage / f"{spec.key}.svg").write_text(svgs[spec.key], encoding="utf-8")
@@ -162,10 +164,15 @@ def write_outputs(
                 _write_csv(table, tdir / f"{table.key}.csv")
                 placed.append((tdir / f"{table.key}.csv", paths.tables_dir / f"{table.key}.csv"))
         step("moving files into place")
-        written = []
-        for staged, target in placed:
-            _place(staged, target)
-            written.append(target)
+        written: list[Path] = []
+        try:
+            for staged, target in placed:
+                _place(staged, target)
+                written.append(target)
+        except BaseException:  # a set of files, all or none: an interrupted move removes what it placed
+            for target in written:
+                target.unlink(missing_ok=True)
+            raise
         return written
     finally:
         shutil.rmtree(stage, ignore_errors=True)

@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 from markupsafe import escape
 
+from spinemet.report.colours import colours_for
 from spinemet.report.km_axis import numbers_at_risk
 
-__all__ = ["before_after_svg", "km_svg"]
+__all__ = ["LEGEND_ROW", "before_after_svg", "km_svg", "legend_rows"]
 
-COLOURS = ("#1f4e79", "#c0504d", "#4f7f3a", "#7f3f98", "#d08a00", "#2a9d8f")
+LEGEND_ROW = 18.0  # height of one legend row above the Kaplan-Meier plot
+_CHAR_PX = 7.0  # width of a 12-px character, for laying out legend items
 _FONT = 'font-family="Helvetica, Arial, sans-serif"'
 
 
@@ -48,6 +50,20 @@ def _step_xy(table: Any, column: str, fill: float) -> tuple[np.ndarray, np.ndarr
     return t, np.nan_to_num(y, nan=fill)
 
 
+def legend_rows(labels: Sequence[str], plot_w: float) -> list[list[tuple[int, float]]]:
+    """Legend items laid out in rows above the plot: per row, (curve index, x offset from the plot's left)."""
+    rows: list[list[tuple[int, float]]] = [[]]
+    x = 0.0
+    for i, label in enumerate(labels):
+        w = 28 + _CHAR_PX * len(label) + 18
+        if rows[-1] and x + w > plot_w:
+            rows.append([])
+            x = 0.0
+        rows[-1].append((i, x))
+        x += w
+    return rows
+
+
 def _svg_open(width: float, height: float, label: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(height)}" role="img" '
@@ -73,8 +89,11 @@ def km_svg(
     """
     n = len(curves)
     left = 64.0 if n == 1 else 150.0
-    width, right, top, plot_h = 720.0, 24.0, 14.0, 300.0
+    width, right, plot_h = 720.0, 24.0, 300.0
     plot_w = width - left - right
+    palette = colours_for([c[0] for c in curves])
+    rows = legend_rows([c[0] for c in curves], plot_w) if n > 1 else []
+    top = 14.0 + LEGEND_ROW * len(rows)  # the legend sits above the plot area, never on a curve
     risk_top = top + plot_h + 52
     height = risk_top + 22 + 18 * n + 8
     t_max = float(ticks[-1]) if len(ticks) and ticks[-1] > 0 else 1.0
@@ -113,9 +132,14 @@ def km_svg(
         f'<text x="{_f(left - 44)}" y="{_f(cy)}" text-anchor="middle" '
         f'transform="rotate(-90 {_f(left - 44)} {_f(cy)})">Survival probability</text>'
     )
+    # the median: where the curves cross 50% survival
+    out.append(
+        f'<line x1="{_f(x0)}" y1="{_f(sy(0.5))}" x2="{_f(left + plot_w)}" y2="{_f(sy(0.5))}" '
+        'stroke="#9aa0a6" stroke-width="1" stroke-dasharray="2 3"/>'
+    )
     alpha = 0.15 if n == 1 else 0.08
     for i, (name, table, _time) in enumerate(curves):
-        colour = COLOURS[i % len(COLOURS)]
+        colour = palette[i]
         table = table[table["time"] <= t_max]
         t, s = _step_xy(table, "survival", 0.0)
         end = min(float(_time.max()) if len(_time) else 0.0, t_max)
@@ -140,20 +164,20 @@ def km_svg(
                 for a, b in zip(cens["time"], cens["survival"], strict=True)
             )
             out.append(f'<path d="{marks}" stroke="{colour}" stroke-width="1.3"/>')
-    if n > 1:
-        lx, ly = left + plot_w - 190, top + 12
-        for i, (name, _table, _time) in enumerate(curves):
-            colour = COLOURS[i % len(COLOURS)]
-            y = ly + 17 * i
+    for r, items in enumerate(rows):
+        y = 14.0 + LEGEND_ROW * r - 4
+        for i, lx in items:
+            name = curves[i][0]
             out.append(
-                f'<line x1="{_f(lx)}" y1="{_f(y)}" x2="{_f(lx + 22)}" y2="{_f(y)}" stroke="{colour}" '
-                f'stroke-width="2"/><text x="{_f(lx + 28)}" y="{_f(y + 4)}">{escape(name)}</text>'
+                f'<line x1="{_f(left + lx)}" y1="{_f(y)}" x2="{_f(left + lx + 22)}" y2="{_f(y)}" '
+                f'stroke="{palette[i]}" stroke-width="2"/><text x="{_f(left + lx + 28)}" y="{_f(y + 4)}" '
+                f'class="legend">{escape(name)}</text>'
             )
     if annotation:
         out.append(f'<text x="{_f(x0 + 10)}" y="{_f(y0 - 10)}">{escape(annotation)}</text>')
     out.append(f'<text x="8" y="{_f(risk_top)}" font-weight="bold">Number at risk</text>')
     for i, (name, _table, time) in enumerate(curves):
-        colour = COLOURS[i % len(COLOURS)]
+        colour = palette[i]
         y = risk_top + 20 + 18 * i
         if n > 1:
             out.append(f'<text x="8" y="{_f(y)}" fill="{colour}" font-size="11">{escape(name)}</text>')
@@ -171,15 +195,17 @@ def before_after_svg(
     ylabel: str,
     ylim: tuple[float, float],
     label: str = "Mean before and after surgery",
+    cis: Mapping[str, tuple[tuple[float, float], tuple[float, float]]] | None = None,
 ) -> str:
-    """Mean before and after surgery per group as SVG text (a missing mean is not drawn)."""
-    width, height = 520.0, 340.0
-    left, right, top, bottom = 64.0, 170.0, 16.0, 44.0
+    """Mean before and after surgery per group as SVG text (a missing mean is not drawn), with 95% CI
+    error bars from ``cis`` (label -> ((lo, hi) before, (lo, hi) after)); the legend is right of the plot."""
+    width, height = 560.0, 340.0
+    left, right, top, bottom = 64.0, 190.0, 16.0, 44.0
     plot_w, plot_h = width - left - right, height - top - bottom
     lo, hi = ylim
 
     def sy(v: float) -> float:
-        return top + plot_h * (1.0 - (float(v) - lo) / (hi - lo))
+        return top + plot_h * (1.0 - (min(max(float(v), lo), hi) - lo) / (hi - lo))
 
     xs = (left + plot_w * 0.18, left + plot_w * 0.82)
     out = _svg_open(width, height, label)
@@ -205,14 +231,26 @@ def before_after_svg(
         f'<text x="{_f(left - 44)}" y="{_f(cy)}" text-anchor="middle" '
         f'transform="rotate(-90 {_f(left - 44)} {_f(cy)})">{escape(ylabel)}</text>'
     )
+    palette = colours_for(list(groups))
+    n = len(groups)
     for i, (name, (before, after)) in enumerate(groups.items()):
-        colour = COLOURS[i % len(COLOURS)]
-        pts = [(x, v) for x, v in zip(xs, (before, after), strict=True) if v is not None and not np.isnan(v)]
+        colour = palette[i]
+        dx = (i - (n - 1) / 2) * 6.0
+        gx = (xs[0] + dx, xs[1] + dx)
+        pts = [(x, v) for x, v in zip(gx, (before, after), strict=True) if v is not None and not np.isnan(v)]
         if len(pts) == 2:
             out.append(
                 f'<line x1="{_f(pts[0][0])}" y1="{_f(sy(pts[0][1]))}" x2="{_f(pts[1][0])}" '
                 f'y2="{_f(sy(pts[1][1]))}" stroke="{colour}" stroke-width="2"/>'
             )
+        if cis and name in cis:
+            for x, (a, b) in zip(gx, cis[name], strict=True):
+                if np.isnan(a) or np.isnan(b):
+                    continue
+                out.append(
+                    f'<path d="M{_f(x)},{_f(sy(a))}V{_f(sy(b))}M{_f(x - 3)},{_f(sy(a))}h6M{_f(x - 3)},'
+                    f'{_f(sy(b))}h6" stroke="{colour}" stroke-width="1.2" fill="none"/>'
+                )
         for x, v in pts:
             out.append(
                 f'<circle cx="{_f(x)}" cy="{_f(sy(v))}" r="4" fill="{colour}"><title>{escape(name)}: '
@@ -223,7 +261,7 @@ def before_after_svg(
         out.append(
             f'<line x1="{_f(lx)}" y1="{_f(ly)}" x2="{_f(lx + 20)}" y2="{_f(ly)}" stroke="{colour}" '
             f'stroke-width="2"/><circle cx="{_f(lx + 10)}" cy="{_f(ly)}" r="3.5" fill="{colour}"/>'
-            f'<text x="{_f(lx + 26)}" y="{_f(ly + 4)}" font-size="11">{escape(name)}</text>'
+            f'<text x="{_f(lx + 26)}" y="{_f(ly + 4)}" font-size="11" class="legend">{escape(name)}</text>'
         )
     out.append("</svg>")
     return "\n".join(out)

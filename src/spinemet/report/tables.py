@@ -179,7 +179,9 @@ class _Builder:
     def note_missing(self, variable: str, label: str) -> None:
         part = self.part(variable)
         if len(part) and int(part["n_missing"].iloc[0]) > 0:
-            self.missing.append(f"{label} {int(part['n_missing'].iloc[0])}")
+            item = f"{label} {int(part['n_missing'].iloc[0])}"
+            if item not in self.missing:  # e.g. a score's mean and its bands: one variable, one count
+                self.missing.append(item)
 
     def continuous(self, variable: str, label: str, unit: str = "") -> None:
         part = self.part(variable)
@@ -244,7 +246,7 @@ def table1(ctx: TableContext) -> ReportTable:
     notes = [
         _style_note(ctx.style),
         "SINS bands are labelled as in Fisher 2010 (0\u20136 stable, 7\u201312 potentially unstable, "
-        "13\u201318 unstable); the study prints these labels reversed (scores.md \u00a713).",
+        "13\u201318 unstable); the study prints these labels reversed.",
     ]
     return ReportTable(
         "table1",
@@ -320,7 +322,9 @@ def table3b(ctx: TableContext) -> ReportTable:
         ("Change", "n (%)"),
         rows,
         (
-            f"Rule: {fr.rule}.",
+            "Modified Frankel grades are ordered A < B < C < D1 < D2 < D3 < E; a change of one sub-grade "
+            "counts as one grade. Improved: a higher grade after surgery; aggravated: a lower grade; grade E "
+            "maintained: E before and after; unchanged: any other equal grade.",
             f"Percentages of the {n} patients with both grades (before/after rows: of the "
             "patients with that grade recorded).",
         ),
@@ -417,6 +421,17 @@ def _s_at(group: Any, months: float) -> str:
     )
 
 
+_SPLIT_WORDS = {"tokuhashi_band": "revised Tokuhashi score", "sins_band": "SINS", "escc": "ESCC grade"}
+
+#: The median-CI method in words, named wherever a median is printed.
+_MEDIAN_CI_WORDS = {
+    "log": "Brookmeyer\u2013Crowley interval on the log scale (R survfit default)",
+    "plain": "Brookmeyer\u2013Crowley interval, untransformed (linear) Greenwood",
+    "log-log": "Brookmeyer\u2013Crowley interval on the log\u2013log scale",
+    "spss": "median \u00b1 1.96 SE, as SPSS Kaplan\u2013Meier prints it",
+}
+
+
 def survival_table(ctx: TableContext, split: Any, key: str, number_: str, title: str) -> ReportTable:
     """Kaplan-Meier summary per group: n, deaths, censored, median (95% CI), S(6) and S(12) in %."""
     columns = (
@@ -453,8 +468,16 @@ def survival_table(ctx: TableContext, split: Any, key: str, number_: str, title:
     if split.n_missing_time:
         notes.append(f"{split.n_missing_time} patient(s) without survival time or status are not included.")
     if split.n_missing_group:
-        notes.append(f"{split.n_missing_group} patient(s) with a missing {split.variable} are not included.")
-    notes.append("\u201cnot reached\u201d: the survival curve does not fall to 50% (median not estimable).")
+        name = _SPLIT_WORDS.get(split.variable, split.variable.replace("_", " "))
+        notes.append(f"{split.n_missing_group} patient(s) with no recorded {name} are not included.")
+    if any(is_missing(g.km.median) for g in split.groups):
+        notes.append("\u201cnot reached\u201d: the survival curve does not fall to 50% (median not "
+                     "estimable).")
+    if any(is_missing(lim) for g in split.groups for lim in g.km.median_ci):
+        notes.append("NA: the confidence limit of the median is not estimable.")
+    ci_method = split.groups[0].km.ci_method if split.groups else None
+    if ci_method is not None:
+        notes.append(f"95% CI of the median: {_MEDIAN_CI_WORDS[ci_method]}.")
     if any(g.km.median_ci[0] < 0 for g in split.groups):
         notes.append(
             "The SPSS interval (median \u00b1 1.96\u00b7SE) is symmetric and can fall below 0 months; it "
@@ -571,7 +594,10 @@ def band_outcome_table(ctx: TableContext) -> ReportTable:
             )
         )
     notes = [
-        f"Rule: {ovp.rule}.",
+        "Lived beyond the prediction: survival beyond the band's predicted survival (0\u20138 and 9\u201311: "
+        "6 months; 12\u201315: 12 months; Tokuhashi 2005); a death before that time did not; a patient "
+        "censored before it cannot be judged and is counted separately. The exact rule is in the JSON "
+        "output (observed_vs_predicted.rule).",
         "Prediction holds: the band's Tokuhashi 2005 prediction compared with the Kaplan-Meier survival at "
         "6 months (0\u20138: S(6) < 50%; 9\u201311: S(6) \u2265 50%) or 12 months (12\u201315: S(12) "
         "\u2265 50%).",
@@ -583,6 +609,7 @@ def band_outcome_table(ctx: TableContext) -> ReportTable:
         )
     if r.discharge.band_missing:
         notes.append(f"{r.discharge.band_missing} patient(s) without a Tokuhashi band are not in this table.")
+    notes.append(f"95% CI of the median: {_MEDIAN_CI_WORDS[r.survival.ci_method]}.")
     return ReportTable(
         "observed_vs_predicted",
         "Table 8",

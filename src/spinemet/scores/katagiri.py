@@ -158,11 +158,11 @@ def katagiri(
                 "missing",
             )
         tier, derived = raw_tier, "laboratory values"
-        if tier != "critical" and missing:
-            notes.append("laboratory tier may be underestimated: missing " + ", ".join(missing))
+        highest = _highest_possible_tier(tier, missing)
     else:
         tier = choice("katagiri_lab", katagiri_lab, KATAGIRI_LAB_POINTS)
         derived = None
+        highest = tier
         if raw_tier is not None and (
             order.index(raw_tier) > order.index(tier) or (not missing and raw_tier != tier)
         ):
@@ -212,6 +212,17 @@ def katagiri(
     )
     total = sum(c.points for c in components)
     code, label = katagiri_band(total)
+    total_range: tuple[int, int] | None = None
+    possible: tuple[str, ...] = ()
+    if highest != tier:
+        top = total + KATAGIRI_LAB_POINTS[highest] - KATAGIRI_LAB_POINTS[tier]
+        total_range = (total, top)
+        possible = tuple(dict.fromkeys(katagiri_band(t)[0] for t in range(total, top + 1)))
+        notes.append(
+            f"laboratory tier may be underestimated: missing {', '.join(_raising(tier, missing))}; the tier "
+            "could be "
+            f"{tier} to {highest}, so the total is {total}-{top} (band {' or '.join(possible)})"
+        )
     return ScoreResult(
         score="katagiri_new",
         total=total,
@@ -222,4 +233,23 @@ def katagiri(
         citation=KATAGIRI_CITATION,
         notes=tuple(notes),
         extra={"lab_tier": tier, "lab_values_met": met, "lab_values_missing": missing},
+        total_range=total_range,
+        possible_bands=possible,
     )
+
+
+def _raising(tier: str, missing: tuple[str, ...]) -> list[str]:
+    """The missing values that could still raise the tier."""
+    rules = dict(KATAGIRI_CRITICAL) if tier == "abnormal" else {**KATAGIRI_ABNORMAL, **KATAGIRI_CRITICAL}
+    return [name for name in missing if name in rules]
+
+
+def _highest_possible_tier(tier: str, missing: tuple[str, ...]) -> str:
+    """The highest laboratory tier the missing values could still give (critical outranks abnormal)."""
+    if tier == "critical":
+        return tier
+    if any(name in KATAGIRI_CRITICAL for name in missing):
+        return "critical"
+    if tier == "normal" and any(name in KATAGIRI_ABNORMAL for name in missing):
+        return "abnormal"
+    return tier

@@ -38,6 +38,10 @@ class ScoreResult:
         citation: the primary source.
         notes: caveats: cut-offs not confirmed by a primary source, derivations, source disagreements.
         extra: score-specific values (e.g. NESMS ``weighted_sum``, Tokuhashi suggested treatment).
+        total_range: (lowest, highest) total the patient could have when a component is not known
+            exactly (e.g. a missing laboratory value); ``None`` when the total is exact. Then ``total``
+            is the lowest possible total (kept for compatibility) and should not be shown alone.
+        possible_bands: the bands the possible totals fall in (empty when the total is exact).
     """
 
     score: str
@@ -49,6 +53,13 @@ class ScoreResult:
     citation: str
     notes: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    total_range: tuple[int | float, int | float] | None = None
+    possible_bands: tuple[str, ...] = ()
+
+    @property
+    def exact(self) -> bool:
+        """True when the total is known exactly (no range)."""
+        return self.total_range is None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every field."""
