@@ -1,9 +1,9 @@
 """The README's command examples, run as written (issue 11).
 
 Every ``spinemet ...`` line of the README's ```bash blocks (continuation lines joined, comments and
-``&&`` chains split) is run in order, in a temporary folder holding the demo cohort as ``cohort.csv`` and a
-REDCap records export as ``export.csv`` (coded with the dictionary that ``spinemet template`` writes), with
-``SPINEMET_DEID_KEY`` set; each must exit 0.
+``&&`` chains split) is run in order, in a temporary folder holding the demo cohort as ``cohort.csv``, a
+REDCap records export as ``export.csv`` (coded with the dictionary that ``spinemet template`` writes) and
+a study file ``study.toml``, with ``SPINEMET_DEID_KEY`` and ``SPINEMET_BACKUP_KEY`` set; each must exit 0.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import spinemet.cli.main  # noqa: F401 - registers every command
 from spinemet.cli.app import app
 from spinemet.cohort.demo import demo_path
+from tests.report.test_study_report import STUDY_TOML
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -56,6 +57,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("readme")
     shutil.copy(demo_path(), path / "cohort.csv")
     (path / "export.csv").write_text(EXPORT, encoding="utf-8")
+    (path / "study.toml").write_text(STUDY_TOML, encoding="utf-8")  # the study file of the report tests
     return path
 
 
