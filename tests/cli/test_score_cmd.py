@@ -228,7 +228,7 @@ def test_patient_warnings_are_shown_but_do_not_fail() -> None:
     assert result.exit_code == 0, result.output
     assert "warning" in result.stderr and "frankel_pre" in result.stderr
     [warning] = json.loads(result.stdout)["warnings"]
-    assert (warning["severity"], warning["column"]) == ("warning", "frankel_pre")
+    assert warning.startswith("warning: ") and "frankel_pre" in warning
 
 
 def test_missing_input_file_and_unknown_extension(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ _COMMAND_MODULES = (
     "spinemet.cli.cohort_cmds",
     "spinemet.cli.registry_cmds",
     "spinemet.cli.report_cmds",
+    "spinemet.cli.web_cmds",
 )
 
 for _name in _COMMAND_MODULES:

@@ -14,7 +14,6 @@ components, points, band, version and citation, then the pathway's verdicts with
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import math
 import os
@@ -26,14 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from spinemet.cli.app import app
-from spinemet.cli.problems_format import (
-    echo_problems,
-    problem_dict,
-    problem_line,
-    problems_json,
-    summary_line,
-)
-from spinemet.errors import InvalidInputError
+from spinemet.cli.problems_format import echo_problems, problem_line, problems_json, summary_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,14 +43,6 @@ class _Abort(Exception):
         self.lines = lines
         self.problems = tuple(problems)
         self.source = source
-
-
-class _AsProblem:
-    """A problem dict (``problem_dict``) seen as a problem again, for :func:`problem_line`."""
-
-    def __init__(self, d: Mapping[str, Any]) -> None:
-        self.row, self.column, self.value = d["row"], d["column"], d["value"]
-        self.allowed, self.message, self.severity = d["allowed"], d["message"], d["severity"]
 
 
 # ------------------------------------------------------------------------------------------ patient
@@ -79,159 +63,34 @@ def _parse_pairs(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def _typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[Any]]:
-    """Validate ``key=value`` text against the cohort format: (typed values without missing, warnings)."""
-    import pandas as pd
-
-    from spinemet.cohort import coerce_frame, validate_frame
-
-    text = dict(values)
-    text.setdefault("patient_id", "patient")
-    frame = pd.DataFrame([text], dtype=object)
-    problems = validate_frame(frame)
-    errors = [p for p in problems if p.severity == "error"]
-    patient_problems = [dataclasses.replace(p, row=None) for p in problems]  # one patient: no row numbers
-    if errors:
-        errors = [p for p in patient_problems if p.severity == "error"]
-        raise _Abort([problem_line(p, "--patient") for p in errors], errors, "--patient")
-    warnings = [p for p in patient_problems if p.severity == "warning"]
-    row = coerce_frame(frame).iloc[0].to_dict()
-    return {k: v for k, v in row.items() if not _missing(v)}, warnings
-
-
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _call(fn: Callable[..., Any], patient: Mapping[str, Any], total_key: str | None = None) -> Any:
-    params = inspect.signature(fn).parameters
-    kwargs = {k: v for k, v in patient.items() if k in params and k != "total"}
-    if total_key and "total" in params and total_key in patient:
-        kwargs["total"] = patient[total_key]
-    return fn(**kwargs)
-
-
-def _barthel_items(patient: Mapping[str, Any], suffix: str) -> dict[str, Any]:
-    from spinemet.scores.barthel import BARTHEL_ITEMS
-
-    items = {}
-    for item in BARTHEL_ITEMS:
-        for key in [item, item + "_pre"] if suffix == "_pre" else [item + suffix]:
-            if key in patient:
-                items[item] = patient[key]
-    return items
-
-
-def _score_specs() -> list[tuple[str, str, Callable[[Mapping[str, Any]], Any], tuple[str, ...]]]:
-    """(key, title, compute, input columns) of every score shown on the card."""
-    from spinemet.scores.barthel import BARTHEL_ITEMS, barthel
-    from spinemet.scores.bauer import bauer, modified_bauer
-    from spinemet.scores.escc import escc
-    from spinemet.scores.katagiri import katagiri
-    from spinemet.scores.nesms import nesms
-    from spinemet.scores.sins import sins
-    from spinemet.scores.tokuhashi import tokuhashi
-    from spinemet.scores.tomita import tomita
-
-    def inputs(fn: Callable[..., Any], *extra: str) -> tuple[str, ...]:
-        return (*(p for p in inspect.signature(fn).parameters if p != "total"), *extra)
-
-    def barthel_of(suffix: str, total_key: str) -> Callable[[Mapping[str, Any]], Any]:
-        def compute(p: Mapping[str, Any]) -> Any:
-            items = _barthel_items(p, suffix)
-            return barthel(items=items or None, total=p.get(total_key))
-
-        return compute
-
-    items = tuple(BARTHEL_ITEMS)
-    return [
-        ("tokuhashi", "Revised Tokuhashi score", lambda p: _call(tokuhashi, p, "tokuhashi"),
-         inputs(tokuhashi, "tokuhashi")),
-        ("sins", "Spinal Instability Neoplastic Score (SINS)", lambda p: _call(sins, p, "sins"),
-         inputs(sins, "sins")),
-        ("escc", "Epidural spinal cord compression (Bilsky)", lambda p: escc(p.get("escc")), ("escc",)),
-        ("barthel_pre", "Barthel index before surgery", barthel_of("_pre", "barthel_pre"),
-         ("barthel_pre", *items, *(i + "_pre" for i in items))),
-        ("barthel_post", "Barthel index after surgery", barthel_of("_post", "barthel_post"),
-         ("barthel_post", *(i + "_post" for i in items))),
-        ("tomita", "Tomita score", lambda p: _call(tomita, p), inputs(tomita)),
-        ("katagiri", "New Katagiri score", lambda p: _call(katagiri, p),
-         ("katagiri_primary_growth", "katagiri_visceral", "katagiri_lab")),
-        ("modified_bauer", "Modified Bauer score", lambda p: _call(modified_bauer, p),
-         ("solitary_skeletal_met", "visceral_mets")),
-        ("bauer", "Bauer score", lambda p: _call(bauer, p), ("pathologic_fracture",)),
-        ("nesms", "New England Spinal Metastasis Score (NESMS)", lambda p: _call(nesms, p),
-         ("ambulatory", "albumin_g_dl", "modified_bauer")),
-    ]  # fmt: skip
-
-
 def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
-    """Score one patient given as text values keyed by cohort column: a JSON-ready dict.
-
-    Keys: ``patient`` (the typed values), ``scores`` (``ScoreResult.to_dict()`` per score computed),
-    ``not_computed`` (score -> why), ``frankel_change``, ``pathway`` (``PathwayAssessment.to_dict()``),
-    ``warnings`` (validation warnings, with the keys of ``cli.problems_format.PROBLEM_KEYS``).
+    """Score one patient given as text values keyed by cohort column (``spinemet.cohort.patient_card``).
 
     Raises:
         _Abort: a key that is not a cohort column, or a value not allowed for its column.
     """
-    from spinemet.pathway import assess
-    from spinemet.scores.frankel import frankel_change
+    from spinemet.cohort.patient_card import PatientCardError
+    from spinemet.cohort.patient_card import score_patient as card_of
 
-    patient, warnings = _typed_patient(values)
-    scores: dict[str, Any] = {}
-    not_computed: dict[str, str] = {}
-    for key, _title, compute, keys in _score_specs():
-        if not any(k in patient for k in keys):
-            needs = list(dict.fromkeys(keys))
-            text = ", ".join(needs) if len(needs) <= 6 else f"{needs[0]}, or its items {needs[1]}, ..."
-            not_computed[key] = f"no inputs given (needs: {text})"
-            continue
-        try:
-            scores[key] = compute(patient).to_dict()
-        except InvalidInputError as err:
-            not_computed[key] = _why(err)
-    change = None
-    if "frankel_pre" in patient and "frankel_post" in patient:
-        change = frankel_change(
-            patient["frankel_pre"], patient["frankel_post"], patient.get("frankel_scale", "modified")
-        )
     try:
-        pathway = assess(patient).to_dict()
-    except InvalidInputError as err:
-        raise _Abort([str(err)]) from err
-    return {
-        "patient": {k: _plain(v) for k, v in patient.items()},
-        "scores": scores,
-        "not_computed": not_computed,
-        "frankel_change": change,
-        "pathway": pathway,
-        "warnings": [problem_dict(p, "--patient") for p in warnings],
-    }
-
-
-def _why(err: InvalidInputError) -> str:
-    """Why a score was not computed, in words: a missing input is "missing", never "got None"."""
-    if err.value is None or _missing(err.value):
-        detail = (err.detail or "").removeprefix("missing; ").removeprefix("missing")
-        needed = f" ({detail})" if detail else ""
-        return f"{err.field} missing{needed}; allowed: {err.allowed}"
-    return str(err)
+        return card_of(values)
+    except PatientCardError as err:
+        if not err.problems:
+            raise _Abort(err.lines) from err
+        problems = [dataclasses.replace(p, row=None) for p in err.problems]  # one patient: no row numbers
+        raise _Abort([problem_line(p, "--patient") for p in problems], problems, "--patient") from err
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+    from spinemet.cohort.patient_card import plain
+
+    return plain(value)
+
+
+def _score_specs() -> list[tuple[str, str, Callable[[Mapping[str, Any]], Any], tuple[str, ...]]]:
+    from spinemet.cohort.patient_card import score_specs
+
+    return score_specs()
 
 
 def _band_text(band: str | None, label: str | None) -> str:
@@ -405,7 +264,7 @@ def score(
         if patient:
             card = score_patient(_parse_pairs([*patient, *args]))
             for w in card["warnings"]:
-                typer.echo(problem_line(_AsProblem(w), "--patient"), err=True)
+                typer.echo(f"--patient: {w}", err=True)
             if as_json:
                 typer.echo(json.dumps(card, indent=2, ensure_ascii=False, default=_json_default))
             else:

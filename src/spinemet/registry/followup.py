@@ -52,6 +52,9 @@ class FollowUpRecord:
     months: float | None
     status: str
     notes: str | None
+    frankel: str | None = None
+    barthel: int | None = None
+    vas: float | None = None
 
 
 def _patient_pk(conn: Connection, patient_id: str) -> int:
@@ -174,8 +177,14 @@ def add_follow_up(
     date: dt.date | None = None,
     months: float | None = None,
     notes: str | None = None,
+    frankel: str | None = None,
+    barthel: int | None = None,
+    vas: float | None = None,
 ) -> int:
     """Record a follow-up; returns its id. ``status`` is ``alive`` or ``dead``; date or months required.
+
+    ``frankel``, ``barthel``, ``vas``: the modified Frankel grade, Barthel index and pain VAS measured at
+    the visit (checked by the caller against the cohort columns' rules).
 
     Raises:
         InvalidInputError: naming the field (status, date, months) of a value out of range or in
@@ -190,7 +199,17 @@ def add_follow_up(
     _check_course(status, _When(date, None if months is None else float(months)), surgery, events)
     new_id = conn.execute(
         insert(FollowUp)
-        .values(patient_pk=pk, date=date, months=months, status=status, notes=notes, created_at=ctx.at)
+        .values(
+            patient_pk=pk,
+            date=date,
+            months=months,
+            status=status,
+            notes=notes,
+            created_at=ctx.at,
+            frankel=frankel,
+            barthel=barthel,
+            vas=vas,
+        )
         .returning(FollowUp.id)
     ).scalar_one()
     write_audit(
@@ -203,7 +222,16 @@ def add_follow_up(
                 f"{patient_id}/{new_id}",
                 None,
                 None,
-                record_json(_shown(date, months, status, notes)),
+                record_json(
+                    {
+                        **_shown(date, months, status, notes),
+                        **{  # the visit's scores, when measured
+                            k: str(v)
+                            for k, v in (("frankel", frankel), ("barthel", barthel), ("vas", vas))
+                            if v is not None
+                        },
+                    }
+                ),
             )
         ],
     )
@@ -229,7 +257,15 @@ def delete_follow_up(conn: Connection, follow_up_id: int, ctx: WriteContext) -> 
 def list_follow_up(conn: Connection, patient_id: str | None = None) -> list[FollowUpRecord]:
     """Follow-up records (of one patient, or all), by patient then in the order recorded."""
     stmt = select(
-        FollowUp.id, Patient.patient_id, FollowUp.date, FollowUp.months, FollowUp.status, FollowUp.notes
+        FollowUp.id,
+        Patient.patient_id,
+        FollowUp.date,
+        FollowUp.months,
+        FollowUp.status,
+        FollowUp.notes,
+        FollowUp.frankel,
+        FollowUp.barthel,
+        FollowUp.vas,
     ).join(Patient, Patient.id == FollowUp.patient_pk)
     if patient_id is not None:
         stmt = stmt.where(Patient.patient_id == patient_id)

@@ -32,11 +32,13 @@ __all__ = [
     "AuditLog",
     "Base",
     "FollowUp",
+    "LoginFailure",
     "Patient",
     "PatientValue",
     "Site",
     "User",
     "UserSite",
+    "WebSession",
 ]
 
 NAMING_CONVENTION = {
@@ -192,3 +194,30 @@ class AuditChain(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class WebSession(Base):
+    """A signed-in browser session of the web application (server side; the cookie holds a random token).
+
+    Only the sha256 of the token is stored, so a copy of the database does not hand out live sessions.
+    Idle and absolute timeouts are checked against ``last_seen`` and ``created_at``; logout deletes the row.
+    """
+
+    __tablename__ = "web_session"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class LoginFailure(Base):
+    """Failed sign-ins per user name (known or not), for throttling and temporary lockout."""
+
+    __tablename__ = "login_failure"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure: Mapped[dt.datetime] = mapped_column(DateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
