@@ -24,7 +24,7 @@ def _paths(command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
 
 
 COMMANDS = _paths(typer.main.get_command(app))
-GROUPS = {("db",), ("followup",)}
+GROUPS = {("db",), ("followup",), ("user",)}
 
 
 def test_every_command_is_listed() -> None:

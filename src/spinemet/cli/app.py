@@ -38,6 +38,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "db current": ("spinemet db current --db registry.sqlite",),
     "followup add": ("spinemet followup add P001 --status alive --reason 'phone call' --date 2024-05-01",),
     "followup list": ("spinemet followup list --db registry.sqlite",),
+    "serve": ("spinemet serve --db registry.sqlite --port 8000",),
+    "user list": ("spinemet user list --db registry.sqlite",),
+    "user add": ("spinemet user add alice --role editor --site A --db registry.sqlite",),
 }
 """Command path -> example command lines shown at the end of its ``--help``."""
 
