@@ -63,9 +63,8 @@ def _err() -> Console:
     return Console(stderr=True)
 
 
-@functools.cache
 def _out() -> Console:
-    """The stdout console, made on first use."""
+    """A stdout console, made when needed (not cached: it takes the terminal's width at that moment)."""
     from rich.console import Console
 
     return Console()
