@@ -4,8 +4,8 @@ Expected numbers: tests/data/spss/spss_reference.json = the "Means and Medians f
 two independent IBM SPSS Statistics runs stored (OMS/OXML):
 ``KM time BY sex /STATUS=status EVENT(1) /PRINT TABLE MEAN /TEST=LOGRANK.`` (SPSS 31, Windows) on
 statedu_survival_validation.csv and ``KM time BY true_segment /STATUS=event(1) /PRINT TABLE MEAN /COMPARE
-OVERALL POOLED.`` (SPSS for macOS) on spssmac_cluster_survival.csv. Copies of the shared reference in
-``<repo>/../shared/reference/spss-km`` (provenance in its README.md).
+OVERALL POOLED.`` (SPSS for macOS) on spssmac_cluster_survival.csv. Copies of the shared reference
+``spss-km`` (provenance in tests/data/spss/README.md, checksums in tests/data/spss/SHA256SUMS).
 """
 
 from __future__ import annotations
@@ -87,8 +87,14 @@ def test_spss_median_not_reached() -> None:
     assert np.isnan(fit.median) and np.isnan(fit.median_se) and np.isnan(fit.median_ci[0])
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared reference folder not beside the repository")
 @pytest.mark.parametrize("fname", FILES)
-def test_copies_equal_shared_reference(fname: str) -> None:
-    """tests/data/spss/ holds byte-identical copies of ../shared/reference/spss-km/."""
-    assert (SPSS / fname).read_bytes() == (SHARED / fname).read_bytes()
+def test_copies_equal_the_reference(fname: str) -> None:
+    """tests/data/spss/ holds byte-identical copies of the shared reference spss-km/ (with its README.md):
+    their SHA-256 sums, recorded from the reference in tests/data/spss/SHA256SUMS, are checked in a clone
+    alone; beside the shared reference the files are also compared byte for byte."""
+    import hashlib
+
+    sums = dict(reversed(line.split()) for line in (SPSS / "SHA256SUMS").read_text().splitlines() if line)
+    assert hashlib.sha256((SPSS / fname).read_bytes()).hexdigest() == sums[fname]
+    if SHARED.is_dir():
+        assert (SPSS / fname).read_bytes() == (SHARED / fname).read_bytes()

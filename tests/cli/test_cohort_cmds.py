@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 import spinemet.cli.main  # noqa: F401  (registers every command)
 from spinemet.cli.app import app
+from spinemet.cli.problems_format import PROBLEM_KEYS
 from spinemet.cohort import read_cohort, synth
 
 REDCAP = Path(__file__).resolve().parents[1] / "data" / "redcap"
@@ -47,22 +48,25 @@ def test_validate_prints_every_problem_and_fails(runner, tmp_path):
     header = text[0].split(",")
     cells = text[3].split(",")
     cells[header.index("kps")] = "75"
-    cells[header.index("sex")] = "male"
+    cells[header.index("sex")] = "X"
     text[3] = ",".join(cells)
     path.write_text("\n".join(text) + "\n")
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 1
-    assert "row 4" in result.stdout and "value '75'; allowed: 10-100 in steps of 10" in result.stdout
-    assert "value 'male'; allowed: one of: M, F" in result.stdout
-    assert "INVALID: 10 rows, 2 error(s)" in result.stdout
+    assert result.stdout.splitlines() == [
+        "bad.csv, row 4: error: sex: got 'X'; allowed: one of: M, F",
+        "bad.csv, row 4: error: kps: got '75'; allowed: 10-100 in steps of 10",
+        "bad.csv: INVALID: 10 rows, 2 error(s), 0 warning(s)",
+    ]
     result = runner.invoke(app, ["validate", str(path), "--json"])
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["n_errors"] == 2
-    assert [(p["row"], p["column"], p["value"]) for p in report["problems"]] == [
-        (4, "sex", "male"),
-        (4, "kps", "75"),
+    assert report["n_errors"] == 2 and report["n_rows"] == 10 and report["file"] == "bad.csv"
+    assert [(p["file"], p["row"], p["column"], p["value"]) for p in report["problems"]] == [
+        ("bad.csv", 4, "sex", "X"),
+        ("bad.csv", 4, "kps", "75"),
     ]
+    assert all(list(p) == list(PROBLEM_KEYS) for p in report["problems"])
 
 
 def test_validate_warnings_allowed(runner, tmp_path):

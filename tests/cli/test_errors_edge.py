@@ -29,7 +29,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("db", "expected"),
     [
-        ("sqlite:////nonexistent-folder/x/registry.db", "unable to open database file"),
+        # a read command never creates a registry: a missing SQLite file is named before connecting
+        ("sqlite:////nonexistent-folder/x/registry.db", "no registry at '/nonexistent-folder/x/registry.db'"),
         ("mysql+nothing://u@h/db", "database URL cannot be used"),
         ("postgresql+psycopg://postgres@127.0.0.1:1/test", "Connection refused"),
     ],

@@ -36,6 +36,11 @@ def _counts(url: str) -> dict[str, int]:
         eng.dispose()
 
 
+def _lines(output: str) -> list[dict]:
+    """JSON lines: one object per line."""
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
 def test_import_patients_export(db_url: str, tmp_path: Path) -> None:  # noqa: F811
     result = run("import", str(demo_path()), "--db", db_url, "--reason", "initial load", "--user", "alice")
     assert result.exit_code == 0, result.output
@@ -44,22 +49,23 @@ def test_import_patients_export(db_url: str, tmp_path: Path) -> None:  # noqa: F
     assert "0 new, 0 updated (0 values), 55 unchanged" in again.output
 
     listed = run("patients", "--db", db_url, "--json")
-    records = json.loads(listed.output)
+    records = _lines(listed.output)
+    assert all(line.startswith('{"patient_id": ') for line in listed.output.splitlines())
     assert len(records) == 55
     assert set(records[0]) <= {"patient_id", "site", "sex", "age", "primary_tumor", "main_level", "procedure",
                                "survival_months", "dead"}  # fmt: skip
     assert "surgery_date" not in records[0]
     first = next(r for r in records if r["patient_id"] == "DEMO-001")
     # integer and binary cohort columns print as integers (demo: age 55, dead 0), numbers stay floats
-    assert json.loads(listed.output) and '"age": 55,' in listed.output and '"age": 55.0' not in listed.output
+    assert '"age": 55,' in listed.output and '"age": 55.0' not in listed.output
     assert first["age"] == 55 and type(first["age"]) is int and type(first["dead"]) is int
     assert all(type(r["dead"]) is int and type(r["age"]) is int for r in records)
     assert type(first["survival_months"]) is float and first["survival_months"] == 17.37
-    lung = json.loads(run("patients", "--db", db_url, "--json", "--filter", "primary_tumor=lung").output)
+    lung = _lines(run("patients", "--db", db_url, "--json", "--filter", "primary_tumor=lung").output)
     assert lung and all(r["primary_tumor"] == "lung" for r in lung)
     assert len(lung) == sum(r["primary_tumor"] == "lung" for r in records)
     both = ("--filter", "primary_tumor=lung", "--filter", "sex=M")
-    m_lung = json.loads(run("patients", "--db", db_url, "--json", *both).output)
+    m_lung = _lines(run("patients", "--db", db_url, "--json", *both).output)
     assert {r["patient_id"] for r in m_lung} == {r["patient_id"] for r in lung if r["sex"] == "M"}
     table = run("patients", "--db", db_url, "--site", "DEMO")
     assert "55 patient(s)" in table.output
@@ -205,7 +211,7 @@ def test_import_redcap_with_dictionary(db_url: str) -> None:  # noqa: F811
     ok = run("import", records, "--db", db_url, "--dictionary", dictionary, "--reason", "redcap")
     assert ok.exit_code == 0, ok.output
     assert "3 new, 0 updated" in ok.output
-    listed = {r["patient_id"]: r for r in json.loads(run("patients", "--db", db_url, "--json").output)}
+    listed = {r["patient_id"]: r for r in _lines(run("patients", "--db", db_url, "--json").output)}
     assert sorted(listed) == ["R001", "R002", "R003"] and listed["R001"]["primary_tumor"] == "lung"
     again = run("import", records, "--db", db_url, "--format", "redcap", "--dictionary", dictionary)
     assert again.exit_code == 0 and "3 unchanged" in again.output
@@ -228,3 +234,20 @@ def test_import_without_reason_and_with_cleared_cells(db_url: str, tmp_path: Pat
     assert {r["reason"] for r in trail} == {f"import of {demo_path().name}", "import of partial.csv"}
     unchanged = run("import", str(partial), "--db", db_url)
     assert "cleared" not in unchanged.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["patients"], ["patients", "--json"], ["audit"], ["export", "-o", "out.csv"], ["followup", "list"]],
+)
+def test_read_commands_do_not_create_a_registry(tmp_path: Path, monkeypatch, command: list[str]) -> None:
+    """In an empty folder a read command fails with a clear error and leaves no ./spinemet.sqlite."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SPINEMET_DATABASE_URL", raising=False)
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2
+    assert "no registry at 'spinemet.sqlite': import a cohort first" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    other = tmp_path / "reg.sqlite"
+    result = runner.invoke(app, [*command, "--db", f"sqlite:///{other}"])
+    assert result.exit_code == 2 and not other.exists()

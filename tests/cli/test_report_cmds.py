@@ -80,7 +80,7 @@ def test_invalid_cohort_writes_nothing(cwd: Path) -> None:
         "-q",
     )
     assert result.exit_code == 1
-    assert "row 4" in result.stderr and "column kps" in result.stderr and "'75'" in result.stderr
+    assert "bad.csv, row 4: error: kps: got '75'; allowed: 10-100 in steps of 10" in result.stderr
     assert "allowed" in result.stderr and "no report written" in result.stderr
     assert _files(cwd) == [bad]
     assert not out.exists()

@@ -76,13 +76,28 @@ def test_patient_card_text() -> None:
     assert "surgical_indication: indicated" in out
     assert "SINS 9 (potentially unstable, 7-12): threatened instability (Fisher 2010)" in out
     assert "noms_mechanical: potentially_unstable" in out
+    assert "SINS): 9 - indeterminate (potentially unstable); surgical consultation" in out
+    assert "band potentially_unstable" not in out
+    # ESCC: a grade, not points
+    assert "Epidural spinal cord compression (Bilsky): grade 2 - high-grade compression (2-3)" in out
+    escc_row = next(line for line in out.splitlines() if "ESCC grade" in line)
+    assert escc_row.rstrip(" │").endswith("-") and " 4 " not in escc_row
 
 
 def test_missing_inputs_are_reported_not_guessed() -> None:
     result = runner.invoke(app, [*_patient_args("primary_tumor=lung", "kps=60"), "--json"])
     assert result.exit_code == 0, result.output
     card = json.loads(result.stdout)
-    assert "tokuhashi" in card["not_computed"]
+    assert card["not_computed"]["tokuhashi"] == (
+        "extraspinal_bone_mets missing (needed for tokuhashi unless a total is given); allowed: integer >= 0"
+    )
+    assert set(card["not_computed"]) == {"tokuhashi", "sins", "escc", "barthel_pre", "barthel_post", "tomita",
+                                         "katagiri", "modified_bauer", "bauer", "nesms"}  # fmt: skip
+    assert card["not_computed"]["tomita"] == (
+        "no inputs given (needs: tomita_primary_growth, tomita_visceral, tomita_bone_mets)"
+    )
+    text = runner.invoke(app, _patient_args("primary_tumor=lung", "kps=60")).stdout
+    assert "got None" not in text and "Tomita score: not computed: no inputs given" in text
     assert card["pathway"]["prognosis"]["decision"] == "undetermined"
     assert "frankel_pre" in card["pathway"]["prognosis"]["missing"]
 
@@ -102,10 +117,15 @@ def test_bad_key_names_the_field() -> None:
     ],
 )
 def test_bad_value_names_field_value_and_allowed(pair: str, field: str, allowed: str) -> None:
-    result = runner.invoke(app, [*_patient_args(pair), "--json"])
+    result = runner.invoke(app, _patient_args(pair))
     assert result.exit_code == 1
-    assert field in result.stderr and pair.split("=")[1] in result.stderr and allowed in result.stderr
-    assert result.stdout == ""
+    assert result.stderr.startswith(f"--patient: error: {field}: got '{pair.split('=')[1]}'; allowed: ")
+    assert allowed in result.stderr and result.stdout == ""
+    result = runner.invoke(app, [*_patient_args(pair), "--json"])  # the same keys as validate --json
+    assert result.exit_code == 1
+    [problem] = json.loads(result.stdout)["problems"]
+    assert (problem["file"], problem["row"], problem["column"]) == ("--patient", None, field)
+    assert problem["value"] == pair.split("=")[1] and allowed in problem["allowed"]
 
 
 def test_malformed_pair_and_duplicate_key() -> None:
@@ -199,7 +219,7 @@ def test_score_contradiction_names_file_row_and_writes_nothing(tmp_path: Path) -
     out = tmp_path / "scored.csv"
     result = runner.invoke(app, ["score", str(src), "-o", str(out)])
     assert result.exit_code == 1
-    assert "row 4, column solitary_skeletal_met" in result.stderr, result.stderr
+    assert "c.csv, row 4: error: solitary_skeletal_met: got 'yes'" in result.stderr, result.stderr
     assert not out.exists()
 
 
@@ -207,7 +227,8 @@ def test_patient_warnings_are_shown_but_do_not_fail() -> None:
     result = runner.invoke(app, [*_patient_args("frankel_post=E", "kps=70"), "--json"])
     assert result.exit_code == 0, result.output
     assert "warning" in result.stderr and "frankel_pre" in result.stderr
-    assert json.loads(result.stdout)["warnings"][0].startswith("warning: ")
+    [warning] = json.loads(result.stdout)["warnings"]
+    assert warning.startswith("warning: ") and "frankel_pre" in warning
 
 
 def test_missing_input_file_and_unknown_extension(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def test_csv_and_sav_keep_full_double_precision(tmp_path, ext):
 @pytest.mark.parametrize("ext", ["csv", "xlsx", "sav"])
 def test_round_trip_of_a_cohort_object_and_extra_columns(tmp_path, ext):
     frame = synth(30, seed=1)
-    frame["ward"] = ["7B"] * 30
+    frame["ward"] = pd.Series(["7B"] * 30, dtype=object)  # text columns are object (pandas 2 and 3)
     cohort = Cohort(frame, "memory")
     path = tmp_path / f"x.{ext}"
     write_cohort(cohort, path)

@@ -136,7 +136,9 @@ def make_cohort(n: int = 5, seed: int = 0, prefix: str = "P") -> pd.DataFrame:
         }
     )
     frame["surgery_date"] = frame["surgery_date"].astype("datetime64[ns]")
-    frame["complications"] = frame["complications"].astype(object)
+    # text columns are object, as the cohort layer types them (pandas 3 would infer its str dtype)
+    for name in ("patient_id", "site", "sex", "primary_tumor", "complications"):
+        frame[name] = frame[name].astype(object)
     return frame
 
 

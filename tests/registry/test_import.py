@@ -161,7 +161,7 @@ def test_deidentified_export_has_no_original_ids(engine, tmp_path: Path) -> None
     back = read_cohort(out).frame.set_index("patient_id")
     assert set(back.index) == {pseudonym(pid, key) for pid in original["patient_id"]}
     # every surgery date moved, and the follow-up length is kept
-    orig = original.set_index(original["patient_id"].map(lambda p: pseudonym(p, key)))
+    orig = original.set_index(original["patient_id"].map(lambda p: pseudonym(p, key)).astype(object))
     moved = back["surgery_date"] != orig.loc[back.index, "surgery_date"]
     assert moved.all()
     pd.testing.assert_series_equal(back["survival_months"], orig.loc[back.index, "survival_months"])

@@ -11,7 +11,8 @@
   event time with ``S <= 1 - p - 0.05`` (Collett, Modelling Survival Data in Medical Research, 3rd ed.
   2015, secs 2.4-2.5, se{t(p)}; Klein & Moeschberger 2003, practical notes to sec. 4.5); CI =
   estimate +/- 1.96 SE. Reproduces SPSS 31 (Windows) and SPSS for macOS output to ~1e-12 (reference
-  data in ``/work/shared/reference/spss-km``, test in ``tests/analysis/test_spss_median.py``).
+  data in ``tests/data/spss``, a copy of the shared reference spss-km; test in
+  ``tests/analysis/test_spss_median.py``).
 """
 
 from __future__ import annotations

@@ -1,31 +1,18 @@
-"""``spinemet validate`` and ``spinemet synth``: check a cohort file; write a synthetic cohort."""
+"""``spinemet validate``, ``spinemet synth`` and ``spinemet template``: check a cohort file; write a
+synthetic cohort; write an import template (Excel workbook or REDCap data dictionary)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from spinemet.cli.app import app
+from spinemet.cli.problems_format import problem_line, problems_json, summary_line
 
-if TYPE_CHECKING:
-    from spinemet.cohort.problems import Problem
-
-__all__ = ["synth_command", "validate_command"]
-
-
-def _problem_line(p: Problem) -> str:
-    from spinemet.cohort.validate import display
-
-    row = "file" if p.row is None else f"row {p.row}"
-    column = p.column or "-"
-    return (
-        f"{p.severity:<7} {row:<10} {column:<24} value {display(p.value)}; allowed: {p.allowed}\n"
-        f"        {p.message}"
-    )
+__all__ = ["synth_command", "template_command", "validate_command"]
 
 
 @app.command("validate")
@@ -63,17 +50,14 @@ def validate_command(
         typer.echo(f"error: {plain(exc)}", err=True)
         raise typer.Exit(2) from None
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        typer.echo(problems_json(report.problems, file.name, n_rows=report.n_rows))
     else:
         from spinemet.cli.safe_text import plain
 
         for p in report.problems:
-            typer.echo(plain(_problem_line(p)))
+            typer.echo(plain(problem_line(p, file.name)))
         verdict = "valid" if report.ok else "INVALID"
-        typer.echo(
-            f"{file.name}: {verdict}: {report.n_rows} rows, {len(report.errors)} error(s), "
-            f"{len(report.warnings)} warning(s)"
-        )
+        typer.echo(summary_line(file.name, report.n_rows, report.problems, verdict))
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -108,3 +92,43 @@ def synth_command(
             typer.echo(f"\nerror: {exc}", err=True)
             raise typer.Exit(2) from None
     typer.echo(f"wrote {n} rows to {output}")
+
+
+@app.command("template")
+def template_command(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="File to write (.xlsx, or .csv for REDCap).")
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="xlsx (an Excel workbook with drop-down lists) or redcap-dictionary (a REDCap data "
+            "dictionary CSV). Default: from the file name.",
+        ),
+    ] = "",
+    core_only: Annotated[
+        bool, typer.Option("--core-only", help="Only the study's core columns (no extension columns).")
+    ] = False,
+) -> None:
+    """Write an import template: one column per field, drop-down lists for every coded field, input
+    messages with the allowed values and units, and a sheet that explains each field. A filled template
+    validates and imports as is. With --format redcap-dictionary, a REDCap data dictionary to build a REDCap
+    project from (its records export is read by validate/import --dictionary)."""
+    from spinemet.cohort.template import TEMPLATE_FORMATS, write_template
+
+    fmt = fmt or ("redcap-dictionary" if output.suffix.lower() == ".csv" else "xlsx")
+    if fmt not in TEMPLATE_FORMATS:
+        typer.echo(f"error: --format: got {fmt!r}; allowed: {', '.join(TEMPLATE_FORMATS)}", err=True)
+        raise typer.Exit(2)
+    wanted = ".xlsx" if fmt == "xlsx" else ".csv"
+    if output.suffix.lower() != wanted:
+        typer.echo(f"error: -o/--output: got {output.name!r}; allowed: a {wanted} file for --format {fmt}",
+                   err=True)  # fmt: skip
+        raise typer.Exit(2)
+    if not output.parent.exists():
+        typer.echo(f"error: -o/--output: folder {str(output.parent)!r} does not exist", err=True)
+        raise typer.Exit(2)
+    n = write_template(output, fmt, core_only=core_only)
+    what = "Excel import template" if fmt == "xlsx" else "REDCap data dictionary"
+    typer.echo(f"{what} with {n} fields written to {output}")

@@ -38,7 +38,7 @@ def main() -> None:
     # files and staged report sets, instead of killing the process with them left behind
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        app()
+        app(prog_name="spinemet")
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from spinemet.cli.app import app
+from spinemet.cli.problems_format import echo_problems, summary_line
+from spinemet.cli.registry_location import missing_sqlite_file
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
+    from rich.table import Table
     from sqlalchemy import Connection, Engine
-
-    from spinemet.cohort.problems import Problem
 
 __all__ = ["db_app", "followup_app"]
 
@@ -61,9 +63,8 @@ def _err() -> Console:
     return Console(stderr=True)
 
 
-@functools.cache
 def _out() -> Console:
-    """The stdout console, made on first use."""
+    """A stdout console, made when needed (not cached: it takes the terminal's width at that moment)."""
     from rich.console import Console
 
     return Console()
@@ -81,20 +82,33 @@ def _engine(db: str | None) -> Engine:
 
 @contextmanager
 def _reading(db: str | None) -> Iterator[Connection]:
-    """A connection for reading the registry at ``db``; its schema is created first if the database is empty
-    (``ensure_schema``: a database at another revision is refused)."""
+    """A connection for reading the registry at ``db``: an SQLite file that does not exist is an error (a read
+    command never creates a registry); the schema of an empty database is created first (``ensure_schema``:
+    a database at another revision is refused)."""
     from spinemet.registry.schema import ensure_schema
 
+    _must_exist(db)
     engine = _engine(db)
     ensure_schema(engine)
     with engine.connect() as conn:
         yield conn
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    from spinemet.cli.safe_text import markup
+def _must_exist(db: str | None) -> None:
+    """Stop with a clear error when the registry is an SQLite file that does not exist."""
+    missing = missing_sqlite_file(db)
+    if missing is not None:
+        raise _fail(
+            f"no registry at {missing!r}: import a cohort first (spinemet import FILE --db {missing}), or "
+            "give --db / $SPINEMET_DATABASE_URL",
+            2,
+        )
 
-    _err().print(f"[red]error:[/red] {markup(message)}", highlight=False)
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    from spinemet.cli.safe_text import plain
+
+    typer.echo(f"error: {plain(message)}", err=True)  # not rich: a long message is not hard-wrapped
     return typer.Exit(code)
 
 
@@ -219,16 +233,13 @@ def import_cmd(
                 data_dictionary=dictionary,
                 keep_extra=keep_extra,
             )
-    except CohortValidationError as exc:
-        errors = [p for p in exc.problems if p.severity == "error"]
-        _err().print(f"[red]{file.name}: {len(errors)} error(s); nothing was stored[/red]", highlight=False)
-        for p in exc.problems:
-            _err().print(f"  {_problem_line(p)}", highlight=False, markup=False)
+    except CohortValidationError as exc:  # one problem formatter for every command (cli/problems_format.py)
+        echo_problems(exc.problems, file.name)
+        typer.echo(summary_line(file.name, None, exc.problems, "nothing was stored"), err=True)
         raise typer.Exit(1) from None
     except (*_registry_errors(), ValueError) as exc:  # e.g. a file whose format cannot be told
         raise _fail(str(exc)) from None
-    for p in result.warnings:
-        _err().print(f"  warning: {p}", highlight=False, markup=False)
+    echo_problems(result.warnings, file.name)
     if result.note:
         _err().print(f"note: {result.note}", highlight=False, markup=False)
     s = result.stored
@@ -243,16 +254,6 @@ def import_cmd(
         )
     if skip_invalid:
         typer.echo(f"{result.rejected} row(s) rejected, written to {rejected_out}")
-
-
-def _problem_line(p: Problem) -> str:
-    """One problem: severity, row, and a message naming the column, value and allowed values."""
-    line = str(p)
-    if p.column is not None and p.column not in p.message:
-        line += f" (column {p.column})"
-    if p.allowed and p.allowed not in p.message:
-        line += f" (allowed: {p.allowed})"
-    return line
 
 
 @app.command("export")
@@ -277,6 +278,7 @@ def export_cmd(
     """Export the registry as a cohort file (optionally de-identified)."""
     from spinemet.registry.export import export_file
 
+    _must_exist(db)
     try:
         result = export_file(
             _engine(db), output, fmt, site=site, deidentified=deidentified, key=key, shift_dates=dates
@@ -298,7 +300,9 @@ def patients_cmd(
     filters: Annotated[
         list[str] | None, typer.Option("--filter", help="col=value (repeatable), e.g. primary_tumor=lung.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON lines (one object per patient) instead of a table.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """List patients (pseudonymous id, centre and a few study columns), optionally filtered."""
@@ -317,7 +321,8 @@ def patients_cmd(
     shown = ["patient_id", "site", *[c for c in LIST_COLUMNS if c in frame.columns]]
     frame = frame[shown]
     if as_json:
-        typer.echo(json.dumps(json_records(frame), ensure_ascii=False))
+        for record in json_records(frame):  # JSON lines: one object per patient, as the help says
+            typer.echo(json.dumps(record, ensure_ascii=False))
         return
     table = Table(title=f"{len(frame)} patient(s)")
     for column in shown:
@@ -325,6 +330,41 @@ def patients_cmd(
     for row in frame.itertuples(index=False):
         table.add_row(*[cell("" if pd.isna(v) else _fmt(v)) for v in row])
     _out().print(table)
+
+
+AUDIT_WIDE = ("id", "at", "username", "action", "table_name", "record_id", "field", "old_value", "new_value",
+              "reason", "source_file")  # fmt: skip
+"""The columns of ``audit --wide`` (every column of the audit log)."""
+
+
+def audit_table(frame: pd.DataFrame, *, wide: bool = False) -> Table:
+    """The audit trail as a rich table. Default: four columns that stay readable at 80 columns (when, who,
+    what, the change ``field: old -> new``); ``wide``: :data:`AUDIT_WIDE`."""
+    from rich.table import Table
+
+    from spinemet.cli.safe_text import cell, plain
+
+    def text(v: object) -> str:
+        return "" if v is None or (isinstance(v, float) and v != v) else plain(v)
+
+    table = Table(title=f"{len(frame)} audit row(s)")
+    if wide:
+        for column in AUDIT_WIDE:
+            table.add_column(column)
+        for row in frame[list(AUDIT_WIDE)].itertuples(index=False):
+            table.add_row(*[cell(text(v)) for v in row])
+        return table
+    table.add_column("when", no_wrap=True)
+    table.add_column("who", overflow="fold")
+    table.add_column("what", overflow="fold")
+    table.add_column("change", overflow="fold", ratio=1)
+    for r in frame.itertuples(index=False):
+        at = text(r.at)[:16].replace("T", " ")  # to the minute
+        what = f"{text(r.action)} {text(r.record_id) or text(r.table_name)}".strip()
+        old, new = text(r.old_value) or "-", text(r.new_value) or "-"
+        change = f"{text(r.field)}: {old} -> {new}" if text(r.field) else ""
+        table.add_row(*[cell(v) for v in (at, text(r.username), what, change)])
+    return table
 
 
 def _fmt(value: object) -> str:
@@ -483,13 +523,13 @@ def audit_cmd(
         typer.Option("--patient", help="Only this pseudonymous id (and its follow-up records)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Every column (id, table, reason, source file): wide terminals.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Show the audit trail (read-only: spinemet offers no way to change it), or `audit verify` its
     tamper-evident hash chain."""
-    from rich.table import Table
-
-    from spinemet.cli.safe_text import cell
     from spinemet.registry.audit import audit_frame
 
     if action == "verify":
@@ -502,25 +542,7 @@ def audit_cmd(
     if as_json:
         typer.echo(frame.to_json(orient="records", date_format="iso"))
         return
-    table = Table(title=f"{len(frame)} audit row(s)")
-    shown = [
-        "id",
-        "at",
-        "username",
-        "action",
-        "table_name",
-        "record_id",
-        "field",
-        "old_value",
-        "new_value",
-        "reason",
-    ]
-    shown.append("source_file")
-    for column in shown:
-        table.add_column(column)
-    for row in frame[shown].itertuples(index=False):
-        table.add_row(*[cell("" if v is None or v != v else v) for v in row])
-    _out().print(table)
+    _out().print(audit_table(frame, wide=wide))
 
 
 def _audit_verify(db: str | None, as_json: bool) -> None:

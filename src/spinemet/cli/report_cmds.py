@@ -18,6 +18,8 @@ from typing import Annotated, Any
 import typer
 
 from spinemet.cli.app import app
+from spinemet.cli.problems_format import echo_problems, summary_line
+from spinemet.cli.registry_location import registry_may_exist
 
 __all__ = ["demo_command", "report_command"]
 
@@ -40,17 +42,6 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _problem_lines(problems: Any) -> list[str]:
-    lines = []
-    for p in problems:
-        where = "file" if p.row is None else f"row {p.row}"
-        lines.append(
-            f"  {p.severity}: {where}, column {p.column or '-'}, value {p.value!r}; allowed: {p.allowed}\n"
-            f"      {p.message}"
-        )
-    return lines
-
-
 def _read_file(path: Path, fmt: str | None, dictionary: Path | None, keep_extra: bool = False) -> Source:
     from spinemet.cohort import CohortValidationError, read_cohort
 
@@ -60,31 +51,14 @@ def _read_file(path: Path, fmt: str | None, dictionary: Path | None, keep_extra:
     try:
         cohort = read_cohort(path, fmt=fmt, data_dictionary=dictionary, keep_extra=keep_extra)
     except CohortValidationError as exc:
-        errors = [p for p in exc.problems if p.severity == "error"]
-        _err(f"error: {path.name} is not a valid cohort ({len(errors)} error(s)); no report written.")
-        for line in _problem_lines(exc.problems):
-            _err(line)
+        echo_problems(exc.problems, path.name)  # the one problem formatter (cli/problems_format.py)
+        _err(summary_line(path.name, None, exc.problems, "not a valid cohort; no report written"))
         raise typer.Exit(1) from None
     except (ValueError, OSError) as exc:
         _err(f"error: cannot read {path}: {exc}; no report written.")
         raise typer.Exit(2) from None
-    for line in _problem_lines(cohort.warnings):
-        _err(line)
+    echo_problems(cohort.warnings, path.name)
     return Source(cohort.frame, path.name, "cohort file", cohort.sha256)
-
-
-def _registry_may_exist(db: str | None) -> bool:
-    """False when the registry is an SQLite file that does not exist (checked without importing SQLAlchemy,
-    which would cost a cold start ~0.3 s); True for other URLs (e.g. PostgreSQL), which are then tried."""
-    import os
-
-    raw = db or os.environ.get("SPINEMET_DATABASE_URL") or "spinemet.sqlite"
-    if "://" not in raw:
-        return Path(raw).is_file()
-    if raw.startswith("sqlite"):
-        path = raw.split("///", 1)[-1] if "///" in raw else ""
-        return bool(path) and path != ":memory:" and Path(path).is_file()
-    return True
 
 
 def _read_registry(db: str | None) -> Source | None:
@@ -94,7 +68,7 @@ def _read_registry(db: str | None) -> Source | None:
     import os
 
     explicit = db is not None or bool(os.environ.get("SPINEMET_DATABASE_URL"))
-    if not _registry_may_exist(db):
+    if not registry_may_exist(db):
         if explicit:
             _err(
                 "error: the registry database given by --db / SPINEMET_DATABASE_URL does not exist; "

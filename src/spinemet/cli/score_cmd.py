@@ -13,17 +13,19 @@ components, points, band, version and citation, then the pathway's verdicts with
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from spinemet.cli.app import app
+from spinemet.cli.problems_format import echo_problems, problem_line, problems_json, summary_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,11 +36,13 @@ EXIT_INVALID = 1
 
 
 class _Abort(Exception):
-    """Invalid user input: the lines to print on stderr."""
+    """Invalid user input: the lines to print on stderr (and the problems, for ``--json``)."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], problems: Sequence[Any] = (), source: str | None = None) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+        self.problems = tuple(problems)
+        self.source = source
 
 
 # ------------------------------------------------------------------------------------------ patient
@@ -71,7 +75,10 @@ def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
     try:
         return card_of(values)
     except PatientCardError as err:
-        raise _Abort(err.lines) from err
+        if not err.problems:
+            raise _Abort(err.lines) from err
+        problems = [dataclasses.replace(p, row=None) for p in err.problems]  # one patient: no row numbers
+        raise _Abort([problem_line(p, "--patient") for p in problems], problems, "--patient") from err
 
 
 def _plain(value: Any) -> Any:
@@ -86,6 +93,17 @@ def _score_specs() -> list[tuple[str, str, Callable[[Mapping[str, Any]], Any], t
     return score_specs()
 
 
+def _band_text(band: str | None, label: str | None) -> str:
+    """The band as shown after the total: a word code is replaced by its words (SINS
+    ``potentially_unstable`` -> "indeterminate (potentially unstable); surgical consultation"), a range of
+    points keeps its range ("band 9-11 (>= 6 months)")."""
+    if not band:
+        return f" - {label}" if label else ""
+    if any(ch.isalpha() for ch in band):
+        return f" - {label or band.replace('_', ' ')}"
+    return f", band {band}" + (f" ({label})" if label else "")
+
+
 def _fmt_points(points: Any) -> str:
     if isinstance(points, float) and points.is_integer():
         return str(int(points))
@@ -94,41 +112,39 @@ def _fmt_points(points: Any) -> str:
 
 def _print_card(card: dict[str, Any]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 120))
+    console = Console()
     titles = {key: title for key, title, _c, _k in _score_specs()}
     console.rule("[bold]spinemet: scores")
     for key, result in card["scores"].items():
-        band = f", band {result['band']}" if result.get("band") else ""
-        label = f" ({result['band_label']})" if result.get("band_label") else ""
+        band = _band_text(result.get("band"), result.get("band_label"))
         total = _fmt_points(result["total"])
-        if key == "escc":  # a label, not a number: show the grade (its rank is the 'points')
+        if key == "escc":  # a grade, not points: its rank is internal and not shown
             total = f"grade {result['extra']['label']}"
         if result.get("total_range"):  # a missing component: the totals and bands it could take
             low, high = result["total_range"]
             total = f"{_fmt_points(low)}\u2013{_fmt_points(high)} (not exact)"
             band = f", band {' or '.join(result['possible_bands'])}"
-            label = ""
-        table = Table(
-            title=f"[bold]{titles[key]}: {total}{band}{label}",
-            title_justify="left",
-            caption=f"version {result['version']}; {result['citation']}",
-            caption_justify="left",
-        )
+        # title and source as lines of their own: long ones are not hard-wrapped into the table's width
+        console.print(f"[bold]{escape(titles[key])}: {total}[/bold]{escape(band)}", soft_wrap=True)
+        table = Table()
         for col in ("Component", "Value", "Category", "Points"):
             table.add_column(col, justify="right" if col == "Points" else "left")
         for c in result["components"]:
             derived = f" (from {c['derived_from']})" if c.get("derived_from") else ""
-            table.add_row(c["label"], f"{_plain(c['value'])}{derived}", str(c["category"]),
-                          _fmt_points(c["points"]))  # fmt: skip
+            points = "-" if key == "escc" else _fmt_points(c["points"])
+            table.add_row(escape(c["label"]), escape(f"{_plain(c['value'])}{derived}"),
+                          escape(str(c["category"])), points)  # fmt: skip
         if not result["components"]:
             table.add_row("(total given; no components)", "", "", _fmt_points(result["total"]))
         console.print(table)
+        console.print(escape(f"version {result['version']}; {result['citation']}"), soft_wrap=True)
         for note in result.get("notes", ()):
-            console.print(f"  note: {note}")
+            console.print(f"  note: {escape(note)}", soft_wrap=True)
     for key, why in card["not_computed"].items():
-        console.print(f"[yellow]{titles[key]}: not computed[/]: {why}")
+        console.print(f"[yellow]{titles[key]}: not computed[/]: {escape(why)}", soft_wrap=True)
     if card["frankel_change"]:
         console.print(f"Frankel change: {card['frankel_change']} (modified Frankel, Uei 2018)")
     pathway = card["pathway"]
@@ -139,20 +155,13 @@ def _print_card(card: dict[str, Any]) -> None:
         colour = "yellow" if v["decision"] == "undetermined" else "green"
         console.print(f"[bold]{v['rule']}[/]: [{colour}]{v['decision']}[/]")
         for reason in v["reasons"]:
-            console.print(f"  - {reason}")
+            console.print(f"  - {escape(reason)}", soft_wrap=True)
         if v["missing"]:
-            console.print(f"  missing: {', '.join(v['missing'])}")
-        console.print(f"  [dim]source: {v['citation']}[/]")
+            console.print(f"  missing: {', '.join(v['missing'])}", soft_wrap=True)
+        console.print(f"  [dim]source: {escape(v['citation'])}[/]", soft_wrap=True)
 
 
 # --------------------------------------------------------------------------------------------- file
-def _problem_text(p: Any, *, with_row: bool = True) -> str:
-    """One problem as a line naming its row, column, value and what is allowed."""
-    from spinemet.cohort.patient_card import problem_text
-
-    return problem_text(p, with_row=with_row)
-
-
 def _output_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as CSV text: cohort columns as ``write_cohort`` writes them (integers without ``.0``,
     decimals in the shortest round-trip form, dates ISO); added float columns the same way."""
@@ -199,14 +208,12 @@ def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
     try:
         cohort = read_cohort(input_path, keep_extra=keep_extra)
     except CohortValidationError as err:
-        errors = [p for p in err.problems if p.severity == "error"]
-        lines = [f"{input_path}: {len(errors)} error(s); nothing written"]
-        lines += [_problem_text(p) for p in err.problems]
-        raise _Abort(lines) from err
+        lines = [problem_line(p, input_path.name) for p in err.problems]
+        lines.append(summary_line(input_path.name, None, err.problems, "nothing written"))
+        raise _Abort(lines, err.problems, input_path.name) from err
     except ValueError as err:  # e.g. an extension that names no cohort format
         raise _Abort([f"INPUT: {err}; nothing written"]) from err
-    for p in getattr(cohort, "warnings", ()):
-        typer.echo(_problem_text(p), err=True)
+    echo_problems(getattr(cohort, "warnings", ()), input_path.name)
     frame = cohort.frame
     rows = getattr(cohort, "rows", None)
     try:
@@ -217,10 +224,14 @@ def _score_file(input_path: Path, output: Path, keep_extra: bool) -> int:
             row = int(rows[frame.index.get_loc(err.row)])
         elif isinstance(frame.index, pd.RangeIndex) and input_path.suffix.lower() == ".csv":
             row = int(frame.index.get_loc(err.row)) + 2  # header = line 1
-        raise _Abort(
-            [f"error: row {row}, column {err.field}: value {err.value!r}; allowed: {err.allowed}"
-             f"{f' ({err.detail})' if err.detail else ''}; nothing written"]
-        ) from err  # fmt: skip
+        from spinemet.cohort.problems import Problem
+
+        problem = Problem(int(row), err.field, err.value, err.allowed,
+                          f"{err.field}: got {err.value!r}; allowed: {err.allowed}"
+                          f"{f' ({err.detail})' if err.detail else ''}")  # fmt: skip
+        lines = [problem_line(problem, input_path.name), summary_line(input_path.name, None, [problem],
+                                                                      "nothing written")]  # fmt: skip
+        raise _Abort(lines, [problem], input_path.name) from err
     _write_atomic(scored, output)
     return len(scored)
 
@@ -231,7 +242,7 @@ def score(
     args: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[INPUT | KEY=VALUE...]",
+            metavar="INPUT | KEY=VALUE...",
             help="INPUT cohort file (file mode), or more key=value pairs (with --patient).",
         ),
     ] = None,
@@ -247,17 +258,13 @@ def score(
         bool, typer.Option("--keep-extra", help="Keep columns that are not in the cohort format.")
     ] = False,
 ) -> None:
-    """Add score columns to a cohort file, or score one patient (--patient key=value ...).
-
-    Examples: spinemet score cohort.csv -o scored.csv;
-    spinemet score --patient kps=70 primary_tumor=kidney frankel_pre=D2 --json
-    """
+    """Add score columns to a cohort file, or score one patient (--patient key=value ...)."""
     args = args or []
     try:
         if patient:
             card = score_patient(_parse_pairs([*patient, *args]))
-            for line in card["warnings"]:
-                typer.echo(line, err=True)
+            for w in card["warnings"]:
+                typer.echo(f"--patient: {w}", err=True)
             if as_json:
                 typer.echo(json.dumps(card, indent=2, ensure_ascii=False, default=_json_default))
             else:
@@ -270,8 +277,11 @@ def score(
         n = _score_file(Path(args[0]), output, keep_extra)
         typer.echo(f"{n} rows scored; written to {output}")
     except _Abort as err:
-        for line in err.lines:
-            typer.echo(line, err=True)
+        if as_json and err.problems:  # the same JSON document as validate --json
+            typer.echo(problems_json(err.problems, err.source))
+        else:
+            for line in err.lines:
+                typer.echo(line, err=True)
         raise typer.Exit(EXIT_INVALID) from None
 
 

@@ -31,6 +31,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.dtypes import object_text
 from spinemet.cohort.schema import COLUMN_BY_NAME
 
 __all__ = ["deidentify", "pseudonym"]
@@ -128,6 +129,7 @@ def deidentify(
     # rows sorted by pseudonym: the original (often chronological or alphabetical) id order would let
     # a reader link rows back to a known list of patients
     result = out[order].sort_values("patient_id", kind="stable", na_position="last").reset_index(drop=True)
+    result = object_text(result)  # pandas 3: text columns object, as the cohort layer types them
     result.attrs["deidentified"] = {
         "ids": "HMAC-SHA256(key, patient_id), first 16 hex digits",
         "dates": shift_dates if dates else "no date columns",

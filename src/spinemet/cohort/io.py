@@ -58,8 +58,8 @@ def detect_format(path: str | os.PathLike[str], data_dictionary: object = None) 
         return "redcap"
     ext = Path(path).suffix.lower()
     if ext not in _EXTENSIONS:
-        raise ValueError(f"fmt: cannot tell the format of {Path(path).name!r}; allowed extensions: "
-                         ".csv, .txt, .tsv, .xlsx, .sav (or pass fmt)")  # fmt: skip
+        raise ValueError(f"cannot tell the format of {Path(path).name!r}; allowed extensions: "
+                         ".csv, .txt, .tsv, .xlsx, .sav (or give the format: --format)")  # fmt: skip
     return _EXTENSIONS[ext]
 
 

@@ -58,6 +58,15 @@ def typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]
     return {k: v for k, v in row.items() if not _missing(v)}, warnings
 
 
+def _why(err: InvalidInputError) -> str:
+    """Why a score was not computed, in words: a missing input is "missing", never "got None"."""
+    if err.value is None or _missing(err.value):
+        detail = (err.detail or "").removeprefix("missing; ").removeprefix("missing")
+        needed = f" ({detail})" if detail else ""
+        return f"{err.field} missing{needed}; allowed: {err.allowed}"
+    return str(err)
+
+
 def _missing(value: Any) -> bool:
     import pandas as pd
 
@@ -147,11 +156,14 @@ def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
     not_computed: dict[str, str] = {}
     for key, _title, compute, keys in score_specs():
         if not any(k in patient for k in keys):
+            needs = list(dict.fromkeys(keys))
+            text = ", ".join(needs) if len(needs) <= 6 else f"{needs[0]}, or its items {needs[1]}, ..."
+            not_computed[key] = f"no inputs given (needs: {text})"
             continue
         try:
             scores[key] = compute(patient).to_dict()
         except InvalidInputError as err:
-            not_computed[key] = str(err)
+            not_computed[key] = _why(err)
     change = None
     if "frankel_pre" in patient and "frankel_post" in patient:
         change = frankel_change(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.dtypes import object_text
 from spinemet.cohort.schema import COLUMNS, COMPLICATIONS, FRANKEL_GRADES, PRIMARY_TUMORS
 from spinemet.pathway.radiosensitivity import STUDY_RADIORESISTANT
 from spinemet.scores import (
@@ -339,7 +340,7 @@ def synth(n: int, *, seed: int = 0, sites: int = 1) -> pd.DataFrame:
         if values.dtype == float:
             out[name] = values + 0.0  # no negative zeros from rounding
     order = [c.name for c in COLUMNS if c.name in out]
-    return pd.DataFrame({name: out[name] for name in order}, copy=False)
+    return object_text(pd.DataFrame({name: out[name] for name in order}, copy=False))  # pandas 3: object
 
 
 assert set(_PRIMARY_WEIGHTS) <= set(PRIMARY_TUMORS)

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spinemet.cohort.codes import MISSING_TOKENS, canonical_code, is_missing_token, suggestion
+from spinemet.cohort.dtypes import object_text
 from spinemet.cohort.problems import CohortValidationError, Problem, Severity
 from spinemet.cohort.schema import (
     BARTHEL_ITEM_SETS,
@@ -143,7 +145,7 @@ def _unique_number(col: Column, value: Any) -> tuple[float, bool, str | None]:
         ok = _check_number(col, x)
         return (x if ok else np.nan), ok, None
     text = _norm(value)
-    if text is None:
+    if text is None or is_missing_token(col, text):
         return np.nan, True, None
     for token, number in col.special:
         if text == token:
@@ -151,8 +153,9 @@ def _unique_number(col: Column, value: Any) -> tuple[float, bool, str | None]:
     if col.kind in ("integer", "binary") and _NUMBER_RE.match(text) and "e" in text.lower():
         return np.nan, False, _exponent_hint(text)
     if col.kind == "binary":
-        if text in col.values:
-            return float(text), True, None
+        canon = canonical_code(col, text)  # any case and synonyms (yes/no, y/n, true/false): cohort/codes.py
+        if canon is not None:
+            return float(canon), True, None
         if _NUMBER_RE.match(text) and _norm(float(text)) in col.values:
             return float(text), True, None
         return np.nan, False, None
@@ -165,26 +168,17 @@ def _unique_number(col: Column, value: Any) -> tuple[float, bool, str | None]:
 
 def _unique_category(col: Column, value: Any, extra: Sequence[str]) -> tuple[Any, bool, str | None]:
     text = _norm(value)
-    if text is None:
+    if text is None or is_missing_token(col, text):
         return np.nan, True, None
-    if text in col.values or text in extra:
-        return text, True, None
+    canon = canonical_code(col, text, extra)  # any case, synonyms (cohort/codes.py)
+    if canon is not None:
+        return canon, True, None
     # numbers written as 2.0 by a spreadsheet: canonical "2" (not exponent notation such as 2e0)
     if _NUMBER_RE.match(text) and "e" not in text.lower():
         canon = _norm(float(text))
         if canon in col.values:
             return canon, True, None
-    hint = None
-    lower = {v.lower(): v for v in (*col.values, *extra)}
-    if text.lower() in lower:
-        hint = f"did you mean {lower[text.lower()]!r}? codes are case-sensitive"
-    elif col.name == "escc" and text == "1":
-        hint = "grade 1 is ambiguous: give 1a, 1b or 1c"
-    else:
-        close = difflib.get_close_matches(text, [*col.values, *extra], n=1)
-        if close:
-            hint = f"did you mean {close[0]!r}?"
-    return np.nan, False, hint
+    return np.nan, False, suggestion(col, text, extra)
 
 
 _FRANKEL_D_RE = re.compile(r"^[Dd]\s*\.?\s*(\d+)$")
@@ -196,7 +190,7 @@ def frankel_hint(text: str, original: bool) -> str | None:
     allowed = ["A", "B", "C", "D", "E"] if original else list(COLUMN_BY_NAME["frankel_pre"].values)
     lower = {v.lower(): v for v in allowed}
     if text.lower() in lower:
-        return f"did you mean {lower[text.lower()]!r}? codes are case-sensitive"
+        return f"did you mean {lower[text.lower()]!r}?"
     sub = _FRANKEL_D_RE.match(text)
     if sub:
         return f"did you mean {'D' if original else 'D' + str(min(max(int(sub.group(1)), 1), 3))!r}?"
@@ -206,10 +200,10 @@ def frankel_hint(text: str, original: bool) -> str | None:
 
 def _unique_multi(col: Column, value: Any) -> tuple[Any, bool, str | None]:
     text = _norm(value)
-    if text is None:
+    if text is None or is_missing_token(col, text):
         return np.nan, True, None
     items = [t.strip() for t in text.split(";")]
-    items = [t for t in items if t]
+    items = [canonical_code(col, t) or t for t in items if t]
     unknown = [t for t in items if t not in col.values]
     if unknown:
         return np.nan, False, "unknown item(s): " + ", ".join(repr(t) for t in unknown)
@@ -229,7 +223,7 @@ def _unique_date(value: Any) -> tuple[Any, bool, str | None]:
     if isinstance(value, _dt.date):
         return _checked_day(value)
     text = _norm(value)
-    if text is None:
+    if text is None or text.lower() in MISSING_TOKENS:
         return np.datetime64("NaT", "ns"), True, None
     if not _DATE_RE.match(text):
         return np.datetime64("NaT", "ns"), False, None
@@ -430,7 +424,7 @@ def check_frame(
                     name,
                     name,
                     "a column of the cohort format (docs/cohort-format.md)",
-                    f"unknown column {name!r}{hint} (pass keep_extra / --keep-extra to keep it)",
+                    f"unknown column {name!r}{hint} (to keep it: --keep-extra)",
                 ),
             )
     if "patient_id" not in seen:
@@ -474,7 +468,7 @@ def check_frame(
             )
         if name == "patient_id":  # after the cell checks: a refused id is reported once
             _check_ids(p, row_arr, out)
-    typed_frame = pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False)
+    typed_frame = object_text(pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False))  # pandas 3: object
     for name in typed_frame.columns:
         col = COLUMN_BY_NAME.get(name)
         if col is not None and col.kind == "date":

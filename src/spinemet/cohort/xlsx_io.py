@@ -1,6 +1,8 @@
 """Cohort Excel workbooks (.xlsx, openpyxl): reading the sheet ``cohort`` (or the first sheet) and writing.
 
-Row numbers are the sheet's row numbers, as Excel shows them. The header is the first non-empty row.
+Row numbers are the sheet's row numbers, as Excel shows them. The header is the first row that names a column
+of the format (a title row above it is skipped, with a warning naming the row used), else the first
+non-empty row.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
         header_row = None
         records: list[tuple[Any, ...]] = []
         rows: list[int] = []
+        above: list[tuple[int, tuple[Any, ...]]] = []  # non-empty rows before the header is found
         for r, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
             if r > EXCEL_MAX_ROWS:  # only a crafted file has more rows than Excel allows
                 raise CohortValidationError(
@@ -68,11 +71,21 @@ def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             if header is None:
-                header = ["" if v is None else str(v).strip() for v in values]
-                header_row = r
+                if is_header_row(values) or len(above) >= HEADER_SEARCH_ROWS:
+                    header, header_row = _header_of(values, r, above, records, rows)
+                else:
+                    above.append((r, values))
                 continue
             records.append(values)
             rows.append(r)
+        if header is None and above:  # no row of known column names: the first non-empty row
+            (r, values), rest = above[0], above[1:]
+            header, header_row = ["" if v is None else str(v).strip() for v in values], r
+            records[:0], rows[:0] = [v for _, v in rest], [k for k, _ in rest]
+        elif above and header_row is not None:
+            notes.append(Problem(header_row, None, None, "column names in the first row",
+                                 f"used row {header_row} as the header (the first row of known column "
+                                 f"names); skipped {len(above)} row(s) above it", "warning"))  # fmt: skip
     except CohortValidationError:
         raise
     except (ParseError, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
@@ -110,6 +123,37 @@ def read_xlsx_raw(path: str | os.PathLike[str]) -> RawTable:
     frame = pd.DataFrame({k: pd.Series(cols[k], dtype=object) for k in keep})
     frame.columns = pd.Index([header[k] for k in keep])
     return RawTable(frame, np.asarray(rows, dtype=np.int64), header_row=header_row, notes=notes)
+
+
+HEADER_SEARCH_ROWS = 20
+"""How many non-empty rows above the header (a title, notes) are looked through for the header row."""
+
+
+def is_header_row(values: tuple[Any, ...]) -> bool:
+    """True when at least one cell is a column name of the cohort format (any case): a title row above the
+    header ("Spine registry 2024") names none."""
+    names = {str(v).strip().lower() for v in values if v is not None and str(v).strip()}
+    return bool(names & _LOWER_NAMES)
+
+
+_LOWER_NAMES = frozenset(c.name.lower() for c in COLUMNS)
+
+
+def _header_of(
+    values: tuple[Any, ...],
+    r: int,
+    above: list[tuple[int, tuple[Any, ...]]],
+    records: list[tuple[Any, ...]],
+    rows: list[int],
+) -> tuple[list[str], int]:
+    """(header, header row) for row ``r``; when the search gave up, the rows kept in ``above`` are data."""
+    if not is_header_row(values):  # searched HEADER_SEARCH_ROWS rows: the first non-empty row is the header
+        (first_r, first), rest = above[0], [*above[1:], (r, values)]
+        above.clear()
+        records.extend(v for _, v in rest)
+        rows.extend(k for k, _ in rest)
+        return ["" if v is None else str(v).strip() for v in first], first_r
+    return ["" if v is None else str(v).strip() for v in values], r
 
 
 def _cell_values(typed: pd.DataFrame, name: str) -> list[Any]:

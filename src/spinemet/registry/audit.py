@@ -334,4 +334,8 @@ def audit_frame(conn: Connection, *, record_id: str | None = None) -> pd.DataFra
             (table.c.record_id == record_id) | table.c.record_id.like(escaped + "/%", escape="\\")
         )
     result = conn.execute(stmt)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for name in frame.columns:  # pandas 3 infers its str dtype (missing = NaN): keep object with None
+        if isinstance(frame[name].dtype, pd.StringDtype):
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    return frame
