@@ -67,3 +67,24 @@ def test_partial_data_never_changes_a_determined_decision(data: st.DataObject) -
             assert all(m not in part for m in v.missing), (v.rule, v.missing)
         else:
             assert v.decision == complete[v.rule].decision, (v.rule, part)
+
+
+def test_no_indication_with_an_unassessed_exclusion_is_undetermined() -> None:
+    """Found by Hypothesis: with no indication met and exclusions (2) and (3) not yet assessable, the
+    verdict was ``not_indicated`` although the complete record is ``excluded``; it must wait for the missing columns."""
+    from spinemet.pathway import surgical_indication
+
+    partial = {
+        "frankel_pre": "E", "primary_tumor": "lung", "analgesic_or_rt_responsive": "yes",
+        "intractable_pain": "no", "en_bloc_candidate": "no", "ecog": 4, "barthel_pre": 0, "barthel_post": 0,
+    }
+    complete = {
+        **partial, "kps": 10, "extraspinal_bone_mets": 0, "vertebral_mets": 1,
+        "visceral_mets": "none", "main_level": "C1", "sins_pain": "mechanical", "sins_lesion": "lytic",
+        "sins_alignment": "subluxation", "sins_collapse": "over50", "sins_posterolateral": "bilateral",
+        "escc": "0", "reduced_will_to_live": "yes",
+    }
+    assert surgical_indication(complete).decision == "excluded"
+    verdict = surgical_indication(partial)
+    assert verdict.decision == "undetermined"
+    assert "reduced_will_to_live" in verdict.missing

@@ -165,8 +165,9 @@ def surgical_indication(patient: Mapping[str, Any]) -> Verdict:
     """Palliative surgery: ``indicated``, ``not_indicated``, ``excluded`` or ``undetermined``.
 
     ``excluded`` when any exclusion applies; ``indicated`` when an indication is met and every exclusion is
-    assessed and does not apply; ``not_indicated`` when every indication is assessed and none is met;
-    otherwise ``undetermined`` with the missing columns. Every criterion's reason is listed.
+    assessed and does not apply; ``not_indicated`` when every indication and every exclusion is assessed,
+    no indication is met and no exclusion applies; otherwise ``undetermined`` with the missing columns.
+    Every criterion's reason is listed.
     """
     indications = (_pain_from_instability(patient), _paralysis(patient), _radioresistant(patient))
     exclusions = (_en_bloc(patient), _short_survival_responsive(patient), _poor_condition_low_will(patient))
@@ -187,7 +188,11 @@ def surgical_indication(patient: Mapping[str, Any]) -> Verdict:
             decision = UNDETERMINED
             note(exclusions)
     elif all(c.met is False for c in indications):
-        decision = "not_indicated"
+        if all(c.met is False for c in exclusions):
+            decision = "not_indicated"
+        else:  # an exclusion not yet assessed could still make the verdict "excluded": never guess
+            decision = UNDETERMINED
+            note(exclusions)
     else:
         decision = UNDETERMINED
         note(indications)
