@@ -71,7 +71,8 @@ def test_partial_data_never_changes_a_determined_decision(data: st.DataObject) -
 
 def test_no_indication_with_an_unassessed_exclusion_is_undetermined() -> None:
     """Found by Hypothesis: with no indication met and exclusions (2) and (3) not yet assessable, the
-    verdict was ``not_indicated`` although the complete record is ``excluded``; it must wait for the missing columns."""
+    verdict was ``not_indicated`` although the complete record is ``excluded``; it must wait for the
+    missing columns."""
     from spinemet.pathway import surgical_indication
 
     partial = {
