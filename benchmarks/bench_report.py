@@ -57,7 +57,7 @@ def _line(name: str, wall: float, cpu: float, target: float | None) -> None:
 
 
 def bench_demo(runs: int) -> None:
-    wall, cpu = _subprocess(["report", "-q"], runs)
+    wall, cpu = _subprocess(["report", "--demo", "-q"], runs)
     _line("demo, `spinemet report` cold start (HTML)", wall, cpu, 2.0)
     demo = str(ROOT / "src" / "spinemet" / "cohort" / "data" / "demo_cohort.csv")
     wall, cpu = _subprocess(

@@ -32,8 +32,18 @@ def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_default_output_is_html_of_the_demo(cwd: Path) -> None:
+def test_no_cohort_and_no_registry_is_refused_the_demo_only_when_asked(cwd: Path) -> None:
+    """Issue 9: without a file and a registry, `report` used to write the demo's report with exit 0."""
     result = run("report", "-q")
+    assert result.exit_code == 2
+    assert "no cohort to report" in result.stderr and "--demo" in result.stderr
+    assert _files(cwd) == []
+    both = run("report", "x.csv", "--demo", "-q")
+    assert both.exit_code == 2 and _files(cwd) == []
+
+
+def test_default_output_is_html_of_the_demo(cwd: Path) -> None:
+    result = run("report", "--demo", "-q")
     assert result.exit_code == 0, result.output
     assert "demo cohort" in result.stderr
     assert "spinemet-report/report.html" in result.stderr

@@ -62,9 +62,9 @@ def _read_file(path: Path, fmt: str | None, dictionary: Path | None, keep_extra:
 
 
 def _read_registry(db: str | None) -> Source | None:
-    """The registry's patients, when the database exists and holds patients; else None (the demo is then
-    reported). A registry named by ``--db`` or ``$SPINEMET_DATABASE_URL`` must exist and hold patients,
-    and an unreadable one (wrong URL, server down, truncated file) is an error: never the demo instead."""
+    """The registry's patients, when the database exists and holds patients; else None (the caller then
+    refuses: the demo cohort is reported only with ``--demo``). A registry named by ``--db`` or
+    ``$SPINEMET_DATABASE_URL`` must exist and hold patients, and an unreadable one (wrong URL, server down, truncated file) is an error: never the demo instead."""
     import os
 
     explicit = db is not None or bool(os.environ.get("SPINEMET_DATABASE_URL"))
@@ -205,7 +205,7 @@ def report_command(
     cohort: Annotated[
         Path | None,
         typer.Argument(
-            help="Cohort file (.csv, .xlsx, .sav, REDCap export). Default: the registry, else the demo."
+            help="Cohort file (.csv, .xlsx, .sav, REDCap export). Default: the registry (--db)."
         ),
     ] = None,
     html: Annotated[
@@ -265,6 +265,9 @@ def report_command(
         bool, typer.Option("--keep-extra", help="Keep columns that are not in the cohort format.")
     ] = False,
     paper: Annotated[str, typer.Option("--paper", help="Word page size: a4 or letter.")] = "a4",
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Report the bundled demo cohort (only when asked for).")
+    ] = False,
 ) -> None:
     """Write the study report (tables 1-5, survival, Barthel/VAS, prognostic accuracy, MISt vs conventional,
     methods paragraph). Nothing is written when the input is invalid."""
@@ -289,11 +292,23 @@ def report_command(
         except InvalidInputError as exc:
             _err(f"error: {exc}; no report written.")
             raise typer.Exit(2) from None
-    source = (
-        _read_file(cohort, fmt, dictionary, keep_extra)
-        if cohort is not None
-        else (_read_registry(db) or _demo())
-    )
+    if demo and (cohort is not None or db is not None):
+        _err("error: --demo reports the bundled demo cohort: give it without a cohort file or --db.")
+        raise typer.Exit(2)
+    if cohort is not None:
+        source = _read_file(cohort, fmt, dictionary, keep_extra)
+    elif demo:
+        source = _demo()
+    else:
+        registry = _read_registry(db)
+        if registry is None:  # the demo is used only when asked for (issue 9)
+            _err(
+                "error: no cohort to report: no cohort file was given and there is no registry with "
+                "patients here (./spinemet.sqlite); pass a cohort file, --db URL, or --demo for the "
+                "bundled demo cohort. No report written."
+            )
+            raise typer.Exit(2)
+        source = registry
     _err(f"source: {source.kind} {source.name} ({len(source.frame)} patients)")
     paths = OutputPaths(html, docx, json_out, tables_dir, figures_dir)
     if not paths.any():
