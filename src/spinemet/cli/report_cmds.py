@@ -64,7 +64,8 @@ def _read_file(path: Path, fmt: str | None, dictionary: Path | None, keep_extra:
 def _read_registry(db: str | None) -> Source | None:
     """The registry's patients, when the database exists and holds patients; else None (the caller then
     refuses: the demo cohort is reported only with ``--demo``). A registry named by ``--db`` or
-    ``$SPINEMET_DATABASE_URL`` must exist and hold patients, and an unreadable one (wrong URL, server down, truncated file) is an error: never the demo instead."""
+    ``$SPINEMET_DATABASE_URL`` must exist and hold patients, and an unreadable one (wrong URL, server down,
+    truncated file) is an error: never the demo instead."""
     import os
 
     explicit = db is not None or bool(os.environ.get("SPINEMET_DATABASE_URL"))
