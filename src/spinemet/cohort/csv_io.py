@@ -188,6 +188,20 @@ def unneutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+#: pandas 2 reads ``dtype="category"`` with the cells' text as categories; pandas 3 infers the categories'
+#: type (``075`` -> 75, ``7e1`` -> 70.0), which loses what the validator must see: there the cells are read as
+#: text and made categorical with object (text) categories here.
+_READ_DTYPE: Any = "category" if int(pd.__version__.split(".")[0]) < 3 else object
+
+
+def _text_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as a categorical of the cells' exact text (object categories, as pandas 2 reads them)."""
+    for k in frame.columns:
+        codes, uniques = pd.factorize(frame[k].to_numpy(dtype=object))
+        frame[k] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+    return frame
+
+
 def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> RawTable:
     """Read a cohort CSV file into a :class:`RawTable` of strings (cells not yet checked).
 
@@ -271,7 +285,7 @@ def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> Ra
         keep &= ~np.isin(first_line, np.fromiter(nul_lines, dtype=np.int64))
     rows = first_line[keep]
     options: dict[str, Any] = dict(
-        sep=delim, header=None, dtype="category", keep_default_na=False, na_filter=False,
+        sep=delim, header=None, dtype=_READ_DTYPE, keep_default_na=False, na_filter=False,
         skip_blank_lines=False, engine="c", names=range(n_header), encoding="utf-8",
     )  # fmt: skip
     whole = plain_file and bool(keep[head + 1 :].all()) and int(rec_end[head]) == int(end[head])
@@ -286,6 +300,8 @@ def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> Ra
         del data
         frame = pd.read_csv(io.BytesIO(body), **options)
         del body
+    if _READ_DTYPE is object:
+        frame = _text_categories(frame)
     if len(frame) != len(rows):  # the C parser and the record scan disagree: refuse rather than misnumber
         raise CohortValidationError([Problem(None, None, None, "a well-formed CSV file",
                                              f"the file's records cannot be told apart ({len(frame)} parsed, "

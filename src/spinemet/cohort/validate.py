@@ -468,6 +468,7 @@ def check_frame(
             )
         if name == "patient_id":  # after the cell checks: a refused id is reported once
             _check_ids(p, row_arr, out)
+            typed[name] = p.typed  # normalised ids (a copy when pandas 3 handed a read-only view)
     typed_frame = object_text(pd.DataFrame(typed, index=pd.RangeIndex(n), copy=False))  # pandas 3: object
     for name in typed_frame.columns:
         col = COLUMN_BY_NAME.get(name)
@@ -505,6 +506,8 @@ def _check_ids(p: _Parsed, rows: np.ndarray, out: _Collector) -> None:
     that are too long or hold invisible/control characters refused (they would look like another id).
     Refused ids become missing in the typed column and are reported once."""
     typed = p.typed
+    if isinstance(typed, np.ndarray) and not typed.flags.writeable:  # pandas 3 (copy-on-write) views
+        typed = p.typed = typed.copy()
     s = pd.Series(typed, dtype=object)
     odd = s.str.contains(r"[^\x20-\x7e]", regex=True, na=False) | (s.str.len() > MAX_ID_CHARS)
     for i in np.flatnonzero(odd.to_numpy(dtype=bool) & p.present).tolist():  # plain ASCII ids skip the loop

@@ -247,8 +247,12 @@ def survival_split(
             km = kaplan_meier(time[ok], dead[ok], ci_method=ci_method)
             groups.append(CurveGroup("all", "All patients", time[ok], dead[ok], km))
         return SurvivalSplit("all", title or "Overall survival", tuple(groups), None, n_missing_time, 0)
-    labels = group_series(frame, variable).to_numpy(dtype=object)
-    has_group = np.array([v is not None for v in labels], dtype=bool)
+    series = group_series(frame, variable)
+    has_group = series.notna().to_numpy(dtype=bool)  # None, NaN and pd.NA (pandas 3 text) are no group
+    labels = np.array(
+        [str(v) if h else None for v, h in zip(series.to_numpy(dtype=object), has_group, strict=True)],
+        dtype=object,
+    )
     use = ok & has_group
     present = {str(v) for v in labels[use]}
     order = [c for c in _ORDER.get(variable, ()) if c in present]
