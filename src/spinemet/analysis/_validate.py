@@ -224,10 +224,15 @@ def timefix_sorted(ts: np.ndarray) -> np.ndarray:
     first = timefix_clusters(ut)
     if first is None:
         return ts
+    return _merged_unique(ut, first)[np.cumsum(new) - 1]
+
+
+def _merged_unique(ut: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Each sorted unique time replaced by the first time of its timefix cluster (``first``: starts)."""
     cluster = np.zeros(ut.size, dtype=np.intp)
     cluster[first[1:]] = 1
     np.cumsum(cluster, out=cluster)
-    return ut[first][cluster[np.cumsum(new) - 1]]
+    return ut[first][cluster]
 
 
 def timefix(t: np.ndarray) -> np.ndarray:
@@ -252,7 +257,4 @@ def timefix(t: np.ndarray) -> np.ndarray:
     first = timefix_clusters(ut)
     if first is None:
         return t
-    cluster = np.zeros(ut.size, dtype=np.intp)
-    cluster[first[1:]] = 1
-    np.cumsum(cluster, out=cluster)
-    return ut[first][cluster[inverse.ravel()]]
+    return _merged_unique(ut, first)[inverse.ravel()]
