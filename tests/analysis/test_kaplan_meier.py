@@ -112,7 +112,7 @@ def test_table_matches_survfit(
     $std.err, $lower, $upper; summary(fit, censored=TRUE)$std.err (SE of S). Weighted curves:
     survfit(..., weights=w, robust=FALSE). Run through both counting paths (integer grid and sort)."""
     if not grid:
-        monkeypatch.setattr(survival, "_discrete_keys", lambda t, k=1: None)
+        monkeypatch.setattr(survival, "_discrete_keys", lambda t, k=1, events=None: None)
     exp = fixtures[name][key][ct]["table"]
     time, event, w = _curve_data(name, key)
     fit = kaplan_meier(time, event, ci_method=ct, weights=w)
@@ -245,7 +245,7 @@ def test_quantile_and_rmst_validate_arguments() -> None:
 
 @pytest.mark.parametrize("seed", range(20))
 def test_counting_paths_agree_with_unique(seed: int) -> None:
-    """Sort path (one signed sort + merge) and grid path give np.unique's counts, zeros and ties included."""
+    """Sort path (one sort of bit keys) and grid path give np.unique's counts, zeros and ties included."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 300))
     t = np.round(rng.exponential(5, n), int(rng.integers(0, 3)))
@@ -254,8 +254,8 @@ def test_counting_paths_agree_with_unique(seed: int) -> None:
     ut, inv = np.unique(t, return_inverse=True)
     n_total = np.bincount(inv).astype(float)
     n_event = np.bincount(inv, weights=e)
-    paths = [survival._counts_sorted(t, e > 0)]
-    grid = survival._discrete_keys(t)
+    paths = [survival._counts_sorted(t, e > 0), survival._counts_sorted(t, e.astype(np.int64))]
+    grid = survival._discrete_keys(t, events=e.astype(np.int64))
     if grid is not None:
         paths.append(survival._counts_binned(*grid, e, None))
     for got in paths:
@@ -263,6 +263,22 @@ def test_counting_paths_agree_with_unique(seed: int) -> None:
         np.testing.assert_array_equal(got[1], n_total)
         np.testing.assert_array_equal(got[2], n_event)
         np.testing.assert_array_equal(got[3], np.cumsum(n_total[::-1])[::-1])
+
+
+def test_sort_path_keeps_every_double_apart() -> None:
+    """The bit-key sort orders any non-negative doubles as the doubles (subnormals, 1 ulp apart, huge,
+    -0.0 counted as 0.0) and returns each time bit for bit."""
+    tiny = np.nextafter(0.0, 1.0)
+    t = np.array([1e300, 2.0, np.nextafter(2.0, 3.0), tiny, -0.0, 0.0, 2.0, 5e-324 * 3, 1.5, 1e300])
+    e = np.array([1, 0, 1, 1, 1, 0, 1, 0, 0, 0], dtype=bool)
+    ut, n_total, n_event, n_risk = survival._counts_sorted(t, e)
+    want_t, inv = np.unique(t + 0.0, return_inverse=True)
+    np.testing.assert_array_equal(ut, want_t)
+    assert not np.signbit(ut).any()
+    np.testing.assert_array_equal(n_total, np.bincount(inv))
+    np.testing.assert_array_equal(n_event, np.bincount(inv, weights=e))
+    np.testing.assert_array_equal(n_risk, [10, 8, 7, 6, 5, 3, 2])  # 0 (twice), tiny, 3 tiny, 1.5, 2 (twice), ...
+    assert ut[-2] == np.nextafter(2.0, 3.0)
 
 
 def test_grid_detection_is_exact() -> None:
@@ -274,3 +290,8 @@ def test_grid_detection_is_exact() -> None:
     np.testing.assert_array_equal((keys + offset) / scale, t)
     assert survival._discrete_keys(np.array([0.1, 0.2, 1 / 3])) is None
     assert survival._discrete_keys(np.array([1e300, 1.0])) is None
+    # with event flags the keys are key * 2 + event, on the same grid and offset
+    e = np.arange(t.size) % 2
+    cells, scale2, offset2 = survival._discrete_keys(t, events=e)
+    assert (scale2, offset2) == (scale, offset)
+    np.testing.assert_array_equal(cells, keys * 2 + e)

@@ -95,3 +95,39 @@ def test_upper_band_window_equals_full_scan(ci_method: str) -> None:
             full = _findq(x, np.concatenate(([0.0], 1.0 - km.upper)), p, R_TOLERANCE)
             got = r_quantile(km.time, km.surv, km.lower, km.upper, p)[2]
             assert got == full or (np.isnan(got) and np.isnan(full)), (trial, p)
+
+
+def _banded_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Curves of every kind: R's edge cases, small and large random samples with ties, heavy censoring,
+    curves that reach 0, curves flat at exactly 0.5 and stepping over 0.5 by one death."""
+    cases = [(_num(c["time"]), _num(c["event"])) for c in EDGE["cases"]]
+    rng = np.random.default_rng(20261204)
+    for k in range(60):
+        n = int(rng.choice([3, 8, 40, 300, 5000]))
+        t = rng.exponential(10, n)
+        if k % 3:
+            t = np.round(t, int(rng.integers(0, 2)))
+        e = (rng.random(n) < rng.choice([0.2, 0.6, 1.0])).astype(float)
+        cases.append((t, e))
+    cases.append((np.arange(1.0, 11.0), np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 0.0])))  # flat at 0.5
+    cases.append((np.arange(1.0, 5.0), np.ones(4)))  # reaches 0.5 then 0
+    return cases
+
+
+@pytest.mark.parametrize("ct", ["log", "plain"])
+def test_banded_quantile_equals_full_band(ct: str) -> None:
+    """r_quantile_banded (the band computed only near the answer) gives r_quantile's numbers on the full
+    band, bit for bit, for every probability and curve (what kaplan_meier's median relies on)."""
+    checked = 0
+    for t, e in _banded_cases():
+        km = kaplan_meier(t, e, ci_method=ct)
+        for p in (0.1, 0.25, 0.5, 0.75, 0.9):
+            full = r_quantile(km.time, km.surv, km.lower, km.upper, p)
+            banded = median_ci.r_quantile_banded(
+                km.time, km.surv, lambda i, j, km=km: (km.lower[i:j], km.upper[i:j]), p
+            )
+            np.testing.assert_array_equal(np.array(banded), np.array(full), err_msg=f"p={p}, n={t.size}")
+            checked += 1
+        whole = r_quantile(km.time, km.surv, km.lower, km.upper, 0.5)
+        np.testing.assert_array_equal(np.array((km.median, *km.median_ci)), np.array(whole))
+    assert checked > 300

@@ -19,6 +19,7 @@ from spinemet.errors import InvalidInputError
 __all__ = [
     "TIMEFIX_TOLERANCE",
     "as_event",
+    "event_flags",
     "as_float_array",
     "as_group",
     "as_time",
@@ -117,6 +118,18 @@ def as_event(values: Any, name: str = "event") -> np.ndarray:
             name, _plain(arr[idx]), "0/1 or False/True", f"first bad value at index {idx}"
         )
     return fl
+
+
+def event_flags(values: Any, name: str = "event") -> np.ndarray:
+    """Event indicators as a 0/1 array without a float copy where the input allows (bool as is, 0/1
+    integers as is, after the same checks as :func:`as_event`); other inputs through :func:`as_event`.
+    For unweighted counting, which adds the flags to integer keys."""
+    arr = _one_dim(values, name)
+    if arr.dtype == bool:
+        return arr
+    if arr.dtype.kind in "iu" and arr.min() >= 0 and arr.max() <= 1:
+        return arr
+    return as_event(arr, name).astype(np.int8)
 
 
 def as_weights(values: Any, name: str = "weights") -> np.ndarray:

@@ -17,9 +17,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-__all__ = ["SPSS_TOLERANCE", "r_quantile", "spss_quantile"]
+__all__ = ["SPSS_TOLERANCE", "r_quantile", "r_quantile_banded", "spss_quantile"]
 
 R_TOLERANCE = float(np.sqrt(np.finfo(float).eps))  # R: sqrt(.Machine$double.eps)
 SPSS_TOLERANCE = 1e-10  # inclusive threshold comparisons (S = 0.55 computes as 0.5499999999999996)
@@ -120,6 +122,69 @@ def r_quantile(
     upper_q = _findq(np.concatenate((x[:1], x[k:])), np.concatenate((y_upper[:1], y_upper[k:])), p, tol,
                      y_full=y_upper)
     return estimate, _findq(x, y_lower, p, tol), upper_q
+
+
+def r_quantile_banded(
+    time: np.ndarray,
+    surv: np.ndarray,
+    band: Callable[[int, int], tuple[np.ndarray, np.ndarray]],
+    p: float,
+    start: float = 0.0,
+    tol: float = R_TOLERANCE,
+) -> tuple[float, float, float]:
+    """:func:`r_quantile` computing the pointwise band only where the answer can lie (large curves).
+
+    ``band(i, j)`` returns ``(lower[i:j], upper[i:j])``; it must satisfy lower <= surv <= upper element by
+    element in floating point, as R's "log" and "plain" bands do (``S / f`` and ``min(S f, 1)`` with
+    ``f = exp(z se) >= 1``; ``max(S - z se S, 0)``). The result equals ``r_quantile(time, surv,
+    *band(0, n), p)``:
+
+    * upper limit: before the point where 1 - S reaches p - tol no value of 1 - upper qualifies (as in
+      :func:`r_quantile`), so the band is computed from there on only;
+    * lower limit: 1 - lower >= 1 - S, and 1 - S is sorted, so from the first point where 1 - S >= m every
+      value of 1 - lower is >= m. The band is computed up to where 1 - S exceeds the best candidates found
+      (R takes the first occurrence of the smallest value >= p, after adding and subtracting ``tol``), so
+      no later value can be smaller; ties go to the earlier point, as in R.
+    * a value within ``tol`` of p (R's "curve ends on p" check needs the whole band), a window without a
+      candidate, or ``p`` within ``2 tol`` of 0 or 1: the whole band, as :func:`r_quantile`.
+    """
+    n = time.size
+
+    def whole() -> tuple[float, float, float]:
+        lower, upper = band(0, n)
+        return r_quantile(time, surv, lower, upper, p, start, tol)
+
+    if not 2 * tol < p < 1 - 4 * tol:
+        return whole()
+    x = np.concatenate(([start], time))
+    y_est = np.concatenate(([0.0], 1.0 - surv))
+    estimate = _findq_monotone(x, y_est, p, tol)
+    # upper limit: the band from the first point where 1 - S reaches p - tol (point 0 kept, as r_quantile)
+    k = max(int(np.searchsorted(y_est, p - tol, side="left")), 1)
+    if k > n:
+        return whole()
+    y_up = np.concatenate(([0.0], 1.0 - band(k - 1, n)[1]))
+    if np.any(np.abs(p - y_up) < tol):
+        return whole()
+    upper_q = _findq(np.concatenate((x[:1], x[k:])), y_up, p, tol)
+    # lower limit: grow the window [0, j) of 1 - lower until 1 - S beyond it cannot beat its candidates
+    j = int(np.searchsorted(y_est, p + 2 * tol, side="left"))
+    y_lo = np.zeros(1)  # 1 - lower at points [0, len(y_lo)); grown as j grows
+    while j <= n:
+        if j > y_lo.size:
+            y_lo = np.concatenate((y_lo, 1.0 - band(y_lo.size - 1, j - 1)[0]))
+        if np.any(np.abs(p - y_lo) < tol):
+            return whole()
+        i1 = _first_at_or_above(y_lo + tol, p)
+        i2 = _first_at_or_above(y_lo - tol, p)
+        if i1 is None or i2 is None:
+            return whole()
+        c1, c2 = y_lo[i1] + tol, y_lo[i2] - tol
+        m = y_est[j]  # every later 1 - lower is >= m (1 - S is non-decreasing)
+        if m + tol >= c1 and m - tol >= c2:
+            return estimate, float((x[i1] + x[i2]) / 2), upper_q
+        j = max(j + 1, int(np.searchsorted(y_est, max(c1, c2 + 2 * tol), side="left")))
+    return whole()
 
 
 def spss_quantile(

@@ -10,14 +10,15 @@ floating-point rounding are one time (R's ``timefix``, ``survival::aeqSurv``, on
 ``timefix=False`` compares times exactly).
 
 The core is vectorised, with no Python loop over observations: times on a decimal grid (whole days, months
-to 0.01; checked exactly) are counted with ``bincount`` on integer keys; other times with one sort of the
-signed times and a linear merge; weighted data with ``np.unique``. Everything after the counting is
-O(distinct times).
+to 0.01; checked exactly) are counted with ``bincount`` on integer keys; other times with one sort of
+integer keys (the bits of each time with its event flag); weighted data with ``np.unique``. Everything
+after the counting is O(distinct times).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import NormalDist
 from typing import Any
 
@@ -30,9 +31,10 @@ from spinemet.analysis._validate import (
     as_weights,
     check_conf_level,
     check_same_length,
+    event_flags,
     timefix_clusters,
 )
-from spinemet.analysis.median_ci import r_quantile, spss_quantile
+from spinemet.analysis.median_ci import r_quantile, r_quantile_banded, spss_quantile
 from spinemet.errors import InvalidInputError
 
 __all__ = ["CI_METHODS", "RMST", "KaplanMeierResult", "kaplan_meier"]
@@ -85,8 +87,6 @@ class KaplanMeierResult:
     n_censor: np.ndarray
     surv: np.ndarray
     se_log: np.ndarray  # Greenwood SE of the cumulative hazard = R survfit's $std.err
-    lower: np.ndarray
-    upper: np.ndarray
     n: float
     n_events: float
     ci_method: str
@@ -95,6 +95,20 @@ class KaplanMeierResult:
     median_ci: tuple[float, float]
     median_se: float = float("nan")  # SPSS method only: SE of the median
     _z: float = field(default=1.96, repr=False)
+
+    @cached_property
+    def _band(self) -> tuple[np.ndarray, np.ndarray]:
+        return _bands(self.surv, self.se_log, self._z, self.ci_method)
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Lower pointwise confidence limit of S(t) (R ``$lower``); computed on first use."""
+        return self._band[0]
+
+    @property
+    def upper(self) -> np.ndarray:
+        """Upper pointwise confidence limit of S(t) (R ``$upper``); computed on first use."""
+        return self._band[1]
 
     @property
     def std_err(self) -> np.ndarray:
@@ -222,35 +236,41 @@ _DECIMAL_SCALES = (1.0, 10.0, 100.0, 1000.0)
 _CHUNK = 1 << 16
 
 
-def _discrete_keys(t: np.ndarray, k: int = 1) -> tuple[np.ndarray, float, float] | None:
+def _discrete_keys(
+    t: np.ndarray, k: int = 1, events: np.ndarray | None = None
+) -> tuple[np.ndarray, float, float] | None:
     """Integer keys for times recorded to a fixed number of decimals (days, or months to 0.01 - the usual
     clinical case), so counting can use ``bincount`` instead of a sort.
 
     Returns (keys, scale, offset) with ``t == (keys + offset) / scale`` exactly for every element, or None
     (times not on such a grid, or a grid too wide for ``k`` groups). Exact: a scale is used only if
     ``rint(t * scale) / scale`` reproduces every time bit for bit, so distinct times keep distinct keys.
+    With ``events`` (0/1 flags, unweighted counting) the keys are ``key * 2 + event``, written in the same
+    pass, so that one ``bincount`` counts censorings and events per time together.
     """
     head = t[:1024]
     for scale in _DECIMAL_SCALES:
         if not np.array_equal(np.rint(head * scale) / scale, head):
             continue  # cheap screen on the first values
-        keys = _keys_at_scale(t, scale)
+        keys = _keys_at_scale(t, scale, events)
         if keys is None:
             continue  # a later value has more decimals: try the next scale
-        lo = int(keys.min())
-        hi = int(keys.max())
+        step = 1 if events is None else 2
+        lo = int(keys.min()) // step
+        hi = int(keys.max()) // step
         if (hi + 1) * k <= 8 * t.size + 4096:
             lo = 0  # times >= 0: no offset needed
         elif (hi - lo + 1) * k > 8 * t.size + 4096:
             return None  # grid too wide for bincount: sort instead
         else:
-            keys -= lo
+            keys -= lo * step
         return keys, scale, float(lo)
     return None
 
 
-def _keys_at_scale(t: np.ndarray, scale: float) -> np.ndarray | None:
-    """rint(t * scale) as integers if it reproduces every t exactly (and stays below 2**52), else None."""
+def _keys_at_scale(t: np.ndarray, scale: float, events: np.ndarray | None = None) -> np.ndarray | None:
+    """rint(t * scale) as integers if it reproduces every t exactly (and stays below 2**52), else None;
+    with ``events``, rint(t * scale) * 2 + event."""
     keys = np.empty(t.size, dtype=np.intp)
     buf = np.empty(min(t.size, _CHUNK))
     for start in range(0, t.size, _CHUNK):  # blocks keep the temporaries in cache (not a per-value loop)
@@ -262,6 +282,9 @@ def _keys_at_scale(t: np.ndarray, scale: float) -> np.ndarray | None:
             return None
         if scaled.max() >= 2.0**52:
             return None
+        if events is not None:
+            np.multiply(scaled, 2.0, out=scaled)
+            np.add(scaled, events[start : start + block.size], out=scaled)
         keys[start : start + block.size] = scaled
     return keys
 
@@ -271,11 +294,10 @@ def _counts_binned(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """As :func:`_counts_sorted` for grid times: ``bincount`` over integer keys, O(n + grid).
 
-    Unweighted: ONE ``bincount`` over key * 2 + event gives censorings and events per time together."""
+    Unweighted (``w`` None): ``keys`` are key * 2 + event (:func:`_discrete_keys` with ``events``), and ONE
+    ``bincount`` gives censorings and events per time together; ``e`` is not used."""
     if w is None:
-        cell = keys * 2
-        np.add(cell, e > 0, out=cell, casting="unsafe")
-        pairs = np.bincount(cell)
+        pairs = np.bincount(keys)
         if pairs.size % 2:  # the last time has censorings only
             pairs = np.append(pairs, 0)
         pairs = pairs.reshape(-1, 2)
@@ -297,38 +319,29 @@ def _counts_binned(
 def _counts_sorted(
     t: np.ndarray, is_event: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct times with n_total, n_event and n_risk per time, from ONE plain sort (no argsort of n).
+    """Distinct times with n_total, n_event and n_risk per time, from ONE sort of n integers (no argsort).
 
-    Event times keep their sign and censoring times are negated, so a single sort yields the censoring
-    times (descending, negative) then the event times (ascending); zeros are counted separately. The two
-    sorted runs are merged with a stable argsort, which is linear for two sorted runs.
+    The bits of a non-negative double, read as an unsigned integer, sort as the double does (IEEE 754), so
+    ``bits * 2 + event`` sorts by time with the event flag riding along in the lowest bit; shifting back
+    gives the times exactly (``t + 0.0`` first turns -0.0 into 0.0). ``is_event``: 0/1 or bool flags.
     """
-    z = np.sort(np.where(is_event, t, -t))
-    k0 = int(np.searchsorted(z, 0.0, side="left"))
-    k1 = int(np.searchsorted(z, 0.0, side="right"))
-    n_ev_pos = z.size - k1  # events at times > 0
-    both = np.concatenate((z[k1:], z[:k0][::-1]))
-    both[n_ev_pos:] *= -1.0  # censoring times back to positive, ascending
-    order = np.argsort(both, kind="stable")
-    merged = both[order]
-    new = np.empty(merged.size, dtype=bool)
+    key = np.add(t, 0.0).view(np.uint64)
+    key <<= np.uint64(1)
+    flags = is_event.view(np.uint8) if is_event.dtype == bool else is_event.astype(np.uint8)
+    np.bitwise_or(key, flags, out=key)
+    key.sort()
+    ev = (key & np.uint64(1)).astype(np.float64)
+    key >>= np.uint64(1)
+    st = key.view(np.float64)
+    new = np.empty(st.size, dtype=bool)
     new[:1] = True
-    np.not_equal(merged[1:], merged[:-1], out=new[1:])
-    is_ev_sorted = (order < n_ev_pos).astype(np.float64)
+    np.not_equal(st[1:], st[:-1], out=new[1:])
     if new.all():  # untied times (continuous data): one subject per time, no grouping pass
-        ut = merged
-        n_total = np.ones(merged.size)
-        n_event = is_ev_sorted
-    else:
-        starts = np.flatnonzero(new)
-        ut = merged[starts]
-        n_total = np.diff(starts, append=merged.size).astype(np.float64)
-        n_event = np.add.reduceat(is_ev_sorted, starts) if starts.size else np.zeros(0)
-    if k1 > k0:  # time 0: count from the input (a SIMD sort may not keep -0.0 and 0.0 apart)
-        zero_e = float(np.count_nonzero(t[is_event] == 0))
-        ut = np.concatenate(([0.0], ut))
-        n_total = np.concatenate(([float(k1 - k0)], n_total))
-        n_event = np.concatenate(([zero_e], n_event))
+        return st, np.ones(st.size), ev, np.arange(st.size, 0, -1, dtype=np.float64)
+    starts = np.flatnonzero(new)
+    ut = st[starts]
+    n_total = np.diff(starts, append=st.size).astype(np.float64)
+    n_event = np.add.reduceat(ev, starts)
     n_risk = np.cumsum(n_total[::-1])[::-1]
     return ut, n_total, n_event, n_risk
 
@@ -363,15 +376,16 @@ def kaplan_meier(
         raise InvalidInputError("ci_method", ci_method, ", ".join(repr(m) for m in CI_METHODS))
     level = check_conf_level(conf_level)
     t = as_time(time, "time")
-    e = as_event(event, "event")
+    # unweighted: the 0/1 flags as given (no float copy); weighted: float64 events
+    e = event_flags(event, "event") if weights is None else as_event(event, "event")
     w = None if weights is None else as_weights(weights, "weights")
     check_same_length(time=t, event=e, weights=w)
 
-    grid = _discrete_keys(t)
+    grid = _discrete_keys(t, events=e if w is None else None)
     if grid is not None:
         ut, n_total, n_event, n_risk = _counts_binned(*grid, e, w)
     elif w is None:
-        ut, n_total, n_event, n_risk = _counts_sorted(t, e > 0)
+        ut, n_total, n_event, n_risk = _counts_sorted(t, e)
     else:
         ut, inv = np.unique(t, return_inverse=True)
         n_total = np.bincount(inv, weights=w, minlength=ut.size)
@@ -390,7 +404,6 @@ def kaplan_meier(
         term = n_event / (n_risk * (n_risk - n_event))  # 0 without events; Inf when all at risk die
     se_log = np.sqrt(np.cumsum(term))  # Greenwood; Inf once S reaches 0 (as R)
     z = _z(level, ci_method)
-    lower, upper = _bands(surv, se_log, z, ci_method)
 
     median_se = float("nan")
     if ci_method == "spss":
@@ -399,7 +412,14 @@ def kaplan_meier(
             se_s = surv[ev] * se_log[ev]
         median, median_se, lo, hi = spss_quantile(ut[ev], surv[ev], se_s, 0.5, z=z)
     else:
-        median, lo, hi = r_quantile(ut, surv, lower, upper, 0.5)
+        # the full bands are computed when first used (KaplanMeierResult.lower/upper); the median CI needs
+        # them only around S = 0.5 for the log and plain bands, which lie on either side of S
+        if ci_method in ("log", "plain"):
+            median, lo, hi = r_quantile_banded(
+                ut, surv, lambda i, j: _bands(surv[i:j], se_log[i:j], z, ci_method), 0.5
+            )
+        else:
+            median, lo, hi = r_quantile(ut, surv, *_bands(surv, se_log, z, ci_method), 0.5)
     return KaplanMeierResult(
         time=ut,
         n_risk=n_risk,
@@ -407,8 +427,6 @@ def kaplan_meier(
         n_censor=n_censor,
         surv=surv,
         se_log=se_log,
-        lower=lower,
-        upper=upper,
         n=float(t.size),
         n_events=float(n_event.sum()),
         ci_method=ci_method,
