@@ -248,6 +248,23 @@ def _merged_unique(ut: np.ndarray, first: np.ndarray) -> np.ndarray:
     return ut[first][cluster]
 
 
+def _on_grid(t: np.ndarray, scale: float, chunk: int = 1 << 16) -> bool:
+    """``rint(t * scale) / scale == t`` for every element, in blocks that stay in cache."""
+    buf = np.empty(min(t.size, chunk))
+    for start in range(0, t.size, chunk):
+        block = t[start : start + chunk]
+        part = buf[: block.size]
+        if scale == 1.0:
+            np.rint(block, out=part)
+        else:
+            np.multiply(block, scale, out=part)
+            np.rint(part, out=part)
+            np.divide(part, scale, out=part)
+        if not np.array_equal(part, block):
+            return False
+    return True
+
+
 def timefix(t: np.ndarray) -> np.ndarray:
     """Times with R's timefix applied (see above); returns ``t`` itself when nothing merges.
 
@@ -256,15 +273,13 @@ def timefix(t: np.ndarray) -> np.ndarray:
     """
     if t.size < 2:
         return t
-    tmax = float(np.max(np.abs(t)))
+    tmax = max(abs(float(t.min())), abs(float(t.max())))
     head = t[:1024]
     for scale in (1.0, 10.0, 100.0, 1000.0):
         # distinct grid times differ by >= 1 / scale > tol, and relative to mean |y| <= tmax
         if tmax * scale * TIMEFIX_TOLERANCE >= 1.0:
             break
-        if np.array_equal(np.rint(head * scale) / scale, head) and np.array_equal(
-            np.rint(t * scale) / scale, t
-        ):
+        if _on_grid(head, scale) and _on_grid(t, scale):
             return t
     ut, inverse = np.unique(t, return_inverse=True)
     first = timefix_clusters(ut)

@@ -199,7 +199,7 @@ def _design(
         s = frame[term.column]
         if term.kind == "numeric":
             try:
-                cols.append(pd.to_numeric(s, errors="raise").astype(np.float64).to_numpy())
+                cols.append(pd.to_numeric(s, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan))
             except (TypeError, ValueError) as exc:
                 raise InvalidInputError(term.column, s.iloc[0], "numeric values", str(exc)) from exc
             names.append(term.column)
@@ -260,7 +260,10 @@ class _Engine:
     """
 
     def __init__(self, x: NDArray[np.float64], time: NDArray[np.float64], event: NDArray[np.bool_],
-                 strata: NDArray[np.int64], ties: str) -> None:
+                 strata: NDArray[np.int64], ties: str, center: NDArray[np.float64] | None = None,
+                 scale: NDArray[np.float64] | None = None) -> None:
+        """``x`` (n x p) is used as ``(x - center) * scale`` (R's centring and scaling, applied while the
+        rows are put in time order, so no centred copy of the data is made)."""
         n, p = x.shape
         self.n, self.p = n, p
         stratified = bool(strata.size and strata.min() != strata.max())
@@ -271,9 +274,15 @@ class _Engine:
         xa = np.empty((p + 1, n))
         for k in range(p):
             np.take(x[:, k], order, out=xa[k])
+            if center is not None:
+                xa[k] -= center[k]
+            if scale is not None:
+                xa[k] *= scale[k]
         xa[p] = 1.0
         self.xa = xa
         self.x = xa[:p].T
+        self._buf = np.empty_like(xa)  # scratch of evaluate(): x r, then x w (no new 8 (p+1) n bytes each time)
+        self._eta = np.empty(n)
         t = time[order]
         e = event[order]
         new_block = np.empty(n, dtype=bool)
@@ -380,11 +389,16 @@ class _Engine:
         No per-death vectors of length p and no per-time p x p sums are formed.
         """
         p = self.p
-        ba = np.append(beta, 0.0)
-        r = np.exp(ba @ self.xa)
-        xr = self.xa * r
+        xa, buf = self.xa, self._buf
+        if beta.any():
+            ba = np.append(beta, 0.0)
+            r = np.dot(ba, xa, out=self._eta)
+            np.exp(r, out=r)
+            xr = np.multiply(xa, r, out=buf)  # rows: x_k r and (last) r
+        else:  # beta = 0 (the first evaluation): r = 1, no exp
+            r = None
+            xr = xa
         pieces = np.add.reduceat(xr, self.cuts, axis=1)
-        del xr
         dsum = pieces[:, self.cut_of_group]
         blocks = np.add.reduceat(pieces, self.cut_of_block, axis=1)
         rc = np.zeros((p + 1, self.n_blocks + 1))
@@ -415,9 +429,11 @@ class _Engine:
         loglik = float(beta @ self.xsum_ev - logden.sum())
         score = self.xsum_ev - (s1 * a1[:, None] - d1 * a2[:, None]).sum(axis=0)
         cum = self._cum_blocks(a1)
-        # per row: cum of a1 over its risk sets; deaths also lose a2 of their own group (Efron)
-        w = r * np.concatenate([cum, cum[self.gblock] - a2])[self.row_key]
-        gram = (self.xa * w) @ self.xa.T
+        # per row: cum of a1 over its risk sets; deaths also lose a2 of their own group (Efron);
+        # the weight of row j is w_j = r_j * that, and X' diag(w) X is taken from x r (in buf) times it
+        c = np.concatenate([cum, cum[self.gblock] - a2])[self.row_key]
+        xw = np.multiply(xa if r is None else buf, c, out=buf)
+        gram = xw @ xa.T
         info = gram[:p, :p] - (s1.T @ (s1 * b0[:, None]) - s1.T @ (d1 * b1[:, None])
                                - d1.T @ (s1 * b1[:, None]) + d1.T @ (d1 * b2[:, None]))
         return loglik, score, (info + info.T) / 2
@@ -679,10 +695,12 @@ def cox(
     x, names = _design(data, terms, fit=True)
     if x.shape[1] == 0:
         raise InvalidInputError("covariates", covariates, "columns with at least two distinct values")
-    if not np.isfinite(x).all():
+    # per column: min and max (NaN/inf show in them) serve the finiteness, constancy and 0/1 checks
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
         raise InvalidInputError("covariates", "infinite value", "finite numbers")
     for j, name in enumerate(names):
-        if np.all(x[:, j] == x[0, j]):
+        if lo[j] == hi[j]:
             raise InvalidInputError(name, x[0, j], "a covariate that varies between patients",
                                     "constant in the rows used")
     if strata is not None:
@@ -693,13 +711,12 @@ def cox(
 
     n, p = x.shape
     # R's nocenter = c(-1, 0, 1): such columns are neither centred nor scaled.
-    zero_one = np.array([bool((np.abs(x[:, j]) <= 1.0).all()) and np.array_equal(x[:, j], np.trunc(x[:, j]))
+    zero_one = np.array([bool(lo[j] >= -1.0 and hi[j] <= 1.0) and np.array_equal(x[:, j], np.trunc(x[:, j]))
                          for j in range(p)])
     means = np.where(zero_one, 0.0, x.mean(axis=0))
-    xc = x - means
-    mad = np.abs(xc).mean(axis=0)
+    mad = np.array([np.abs(x[:, j] - means[j]).mean() for j in range(p)])
     scale = np.where(zero_one | (mad == 0), 1.0, 1.0 / np.where(mad == 0, 1.0, mad))
-    engine = _Engine(xc * scale, t, e, s_codes, ties)
+    engine = _Engine(x, t, e, s_codes, ties, center=means, scale=scale)
     beta_s, lk0, lk1, u_s, imat, sctest, iters, converged = _newton(engine, p, max_iter, names)
     if not converged and max_iter > 0:
         warnings.warn(f"cox: ran out of iterations ({max_iter}) and did not converge (as R's coxph warns); "
