@@ -277,7 +277,7 @@ def test_sort_path_keeps_every_double_apart() -> None:
     assert not np.signbit(ut).any()
     np.testing.assert_array_equal(n_total, np.bincount(inv))
     np.testing.assert_array_equal(n_event, np.bincount(inv, weights=e))
-    np.testing.assert_array_equal(n_risk, [10, 8, 7, 6, 5, 3, 2])  # 0 (twice), tiny, 3 tiny, 1.5, 2 (twice), ...
+    np.testing.assert_array_equal(n_risk, [10, 8, 7, 6, 5, 3, 2])  # 0 twice, tiny, 3 tiny, 1.5, 2 twice
     assert ut[-2] == np.nextafter(2.0, 3.0)
 
 

@@ -281,7 +281,7 @@ class _Engine:
         xa[p] = 1.0
         self.xa = xa
         self.x = xa[:p].T
-        self._buf = np.empty_like(xa)  # scratch of evaluate(): x r, then x w (no new 8 (p+1) n bytes each time)
+        self._buf = np.empty_like(xa)  # evaluate() scratch: x r, then x w
         self._eta = np.empty(n)
         t = time[order]
         e = event[order]
