@@ -47,7 +47,7 @@ def _store_eav(conn, frame, ctx) -> None:
     """The 0002 design: patient rows plus one patient_value row per non-missing value, bulk-loaded."""
     from sqlalchemy import Column, Date, DateTime, Float, Integer, MetaData, String, Table, Text, select
 
-    from spinemet.registry.audit import Change, write_audit
+    from spinemet.registry.audit import Change
     from spinemet.registry.bulk import bulk_insert_columns
     from spinemet.registry.store import _frame_columns, _record_jsons, ensure_sites
 
@@ -114,11 +114,17 @@ def _store_eav(conn, frame, ctx) -> None:
         longs = dict(zip(names, (list(c) for c in zip(*parts, strict=True)), strict=True))
         bulk_insert_columns(conn, value, longs)
         records = _record_jsons(pos, cols)
-        write_audit(
-            conn,
-            ctx,
-            [Change("insert", "patient", cols.ids[i], None, None, records[i - pos.start]) for i in pos],
-        )
+        # the 0002 audit trail: plain rows, no hash chain (that came with 0004)
+        audit = Table("audit_log", MetaData(), autoload_with=conn)
+        rows = [Change("insert", "patient", cols.ids[i], None, None, records[i - pos.start]) for i in pos]
+        bulk_insert_columns(conn, audit, {
+            "at": [ctx.at] * len(rows), "username": [ctx.username] * len(rows),
+            "action": [c.action for c in rows], "table_name": [c.table_name for c in rows],
+            "record_id": [c.record_id for c in rows], "field": [c.field for c in rows],
+            "old_value": [c.old_value for c in rows], "new_value": [c.new_value for c in rows],
+            "reason": [ctx.reason] * len(rows), "source_file": [ctx.source_file] * len(rows),
+            "source_sha256": [ctx.source_sha256] * len(rows),
+        })  # fmt: skip
 
 
 def _db_size(url: str) -> float:
