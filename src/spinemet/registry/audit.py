@@ -144,17 +144,24 @@ def _canonical_at(value: Any) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
-def chain_hash(row: Mapping[str, Any], previous: str) -> str:
+def chain_hash(row: Mapping[str, Any], previous: str, at_text: dict[Any, str] | None = None) -> str:
     """sha256 (hex) of one audit row chained to ``previous`` (the hash of the row before, or GENESIS).
 
     The canonical encoding is a compact JSON array (UTF-8, no ASCII escaping): a version tag, the
     previous hash, then :data:`CHAINED_FIELDS` (``at`` as ISO 8601 with microseconds, NULL as null).
+    ``at_text`` caches the canonical text of each ``at`` (the rows of one write share it).
     """
     values: list[Any] = [_CHAIN_VERSION, previous]
     for name in CHAINED_FIELDS:
         value = row[name]
         if name == "at":
-            value = _canonical_at(value)
+            if at_text is None:
+                value = _canonical_at(value)
+            else:
+                text = at_text.get(value)
+                if text is None:
+                    text = at_text[value] = _canonical_at(value)
+                value = text
         elif name == "seq":
             value = int(value)
         values.append(value)
@@ -201,10 +208,11 @@ def append_audit_rows(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> in
         return 0
     seq, previous = _lock_head(conn)
     chained = []
+    at_text: dict[Any, str] = {}
     for row in rows:
         seq += 1
         record = {**row, "seq": seq}
-        previous = chain_hash(record, previous)
+        previous = chain_hash(record, previous, at_text)
         record["hash"] = previous
         chained.append(record)
     bulk_insert(conn, AuditLog.__table__, chained)
@@ -288,7 +296,10 @@ def verify_chain(conn: Connection) -> ChainReport:
             None if row is None else row["id"],
         )
 
+    at_text: dict[Any, str] = {}
     for row in _chain_rows(conn):
+        if len(at_text) > 4096:  # rows of one write share their time; a long trail has many writes
+            at_text.clear()
         seq = row["seq"]
         where = f"audit row seq {seq} (id {row['id']})"
         if seq is None or row["hash"] is None:
@@ -298,7 +309,7 @@ def verify_chain(conn: Connection) -> ChainReport:
         if seq > expected:
             missing = f"seq {expected}" if seq == expected + 1 else f"seq {expected}-{seq - 1}"
             return broken(f"{where}: {missing} missing (row(s) deleted)", row)
-        if chain_hash(row, previous) != row["hash"]:
+        if chain_hash(row, previous, at_text) != row["hash"]:
             before = f", or row seq {seq - 1} was rewritten with a recomputed hash" if count else ""
             return broken(f"{where}: hash does not match (this row was edited{before})", row)
         previous = row["hash"]
