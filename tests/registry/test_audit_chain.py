@@ -273,3 +273,36 @@ def test_cli_audit_verify(filled: Engine, tmp_path: Path) -> None:
     assert as_json.exit_code == 1 and '"ok": false' in as_json.output and '"seq": 3' in as_json.output
     wrong = runner.invoke(app, ["audit", "check", "--db", url])
     assert wrong.exit_code == 2 and "allowed: show, verify" in wrong.output
+
+
+def test_batch_hashing_equals_chain_hash() -> None:
+    """The batch hasher of append_audit_rows (JSON built from each value's text, repeated values encoded
+    once) hashes exactly the bytes chain_hash does: same chain for quotes, backslashes, control
+    characters, non-ASCII text, empty strings, None and times with and without microseconds."""
+    import datetime as dt
+    import random
+
+    from spinemet.registry.audit import _chain_hashes
+
+    rng = random.Random(20261204)
+    alphabet = ['"', "\\", "\n", "\t", "\x01", "\u2028", "é", "漢", "😀", "a", "1", " ", ",", "[", "]", "{"]
+
+    def text() -> str | None:
+        if rng.random() < 0.2:
+            return None
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+
+    times = [dt.datetime(2026, 12, 4, 5, 6, 7), dt.datetime(2026, 12, 4, 5, 6, 7, 891011)]
+    rows = [
+        {"at": rng.choice(times), "username": rng.choice(["alice", 'bo"b']), "action": "insert",
+         "table_name": "patient", "record_id": text() or "P1", "field": text(), "old_value": text(),
+         "new_value": text(), "reason": text(), "source_file": text(), "source_sha256": "ab" * 32}
+        for _ in range(300)
+    ]  # fmt: skip
+    fast = [dict(r) for r in rows]
+    last = _chain_hashes(fast, 41, GENESIS)
+    previous = GENESIS
+    for seq, (row, got) in enumerate(zip(rows, fast, strict=True), start=42):
+        previous = chain_hash({**row, "seq": seq}, previous)
+        assert (got["seq"], got["hash"]) == (seq, previous)
+    assert last == previous

@@ -169,6 +169,55 @@ def chain_hash(row: Mapping[str, Any], previous: str, at_text: dict[Any, str] | 
     return hashlib.sha256(encoded).hexdigest()
 
 
+def _json_scalar(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` for the scalars of an audit row (text, int, None)."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _encode_text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_encode_text = json.encoder.encode_basestring  # the C escaper json.dumps uses with ensure_ascii=False
+
+
+def _chain_hashes(rows: list[dict[str, Any]], seq: int, previous: str) -> str:
+    """Number and hash ``rows`` in place after (``seq``, ``previous``); returns the last hash.
+
+    The bytes hashed are exactly :func:`chain_hash`'s (a compact JSON array is ``[`` + its items' JSON
+    joined by ``,`` + ``]``), built from each value's JSON text; the values a write repeats on every row
+    (time, user, reason, file) are encoded once. Tested equal to :func:`chain_hash`.
+    """
+    memo: dict[tuple[str, Any], str] = {}
+    head = "[" + _json_scalar(_CHAIN_VERSION) + ","
+    for row in rows:
+        seq += 1
+        parts = [head, _json_scalar(previous), ",", int.__repr__(seq)]
+        for name in _CHAINED_AFTER_SEQ:
+            value = row[name]
+            if name in _REPEATED:
+                key = (name, value)
+                text = memo.get(key)
+                if text is None:
+                    text = memo[key] = _json_scalar(_canonical_at(value) if name == "at" else value)
+            else:
+                text = _json_scalar(value)
+            parts.append(",")
+            parts.append(text)
+        parts.append("]")
+        previous = hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
+        row["seq"] = seq
+        row["hash"] = previous
+    return previous
+
+
+_CHAINED_AFTER_SEQ = CHAINED_FIELDS[1:]
+_REPEATED = frozenset({"at", "username", "action", "table_name", "field", "reason", "source_file",
+                       "source_sha256"})  # fmt: skip
+
+
 def _lock_head(conn: Connection) -> tuple[int, str]:
     """Lock the chain for this transaction and return (last seq, last hash) of the head.
 
@@ -207,14 +256,9 @@ def append_audit_rows(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> in
     if not rows:
         return 0
     seq, previous = _lock_head(conn)
-    chained = []
-    at_text: dict[Any, str] = {}
-    for row in rows:
-        seq += 1
-        record = {**row, "seq": seq}
-        previous = chain_hash(record, previous, at_text)
-        record["hash"] = previous
-        chained.append(record)
+    chained = [dict(row) for row in rows]
+    previous = _chain_hashes(chained, seq, previous)
+    seq += len(chained)
     bulk_insert(conn, AuditLog.__table__, chained)
     table = AuditChain.__table__
     conn.execute(sa.update(table).where(table.c.id == _HEAD_ID).values(seq=seq, hash=previous))
