@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-PATIENT = ["--patient", "kps=70", "primary_tumor=kidney", "frankel_pre=D2", "escc=2", "--json"]
+README_EXAMPLE = ["--patient", "kps=70", "primary_tumor=kidney", "frankel_pre=D2", "escc=2"]
+PATIENT = [*README_EXAMPLE, "--json"]
 TARGET_S = 0.25
 
 CASES: list[tuple[str, list[str]]] = [
@@ -29,6 +30,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("import pydantic (typer 0.29 needs it)", ["-c", "import pydantic"]),
     ("import typer", ["-c", "import typer"]),
     ("spinemet --version", ["-m", "spinemet.cli.main", "--version"]),
+    ("spinemet score --patient (README example), cold", ["-m", "spinemet.cli.main", "score", *README_EXAMPLE]),
     ("spinemet score --patient ... --json", ["-m", "spinemet.cli.main", "score", *PATIENT]),
 ]
 
