@@ -33,6 +33,7 @@ __all__ = [
     "display",
     "frankel_hint",
     "id_fault",
+    "is_missing",
     "norm",
     "unique_category",
     "unique_date",
@@ -91,6 +92,13 @@ def _is_float(value: Any) -> bool:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, _types()[2])
+
+
+def is_missing(value: Any) -> bool:
+    """``None``, NaN, or pandas' NA/NaT: an empty cell of a typed column."""
+    if value is None or _is_pandas_missing(value):
+        return True
+    return _is_float(value) and math.isnan(value)
 
 
 # ------------------------------------------------------------------------------------------- text
