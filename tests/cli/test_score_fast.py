@@ -30,7 +30,7 @@ FULL = [
     "score", "-p", "kps=60", "-p", "extraspinal_bone_mets=1", "--patient=vertebral_mets=2", "--patient",
     "visceral_mets=none", "primary_tumor=lung", "frankel_pre=C", "main_level=T5", "sins_pain=mechanical",
     "sins_lesion=lytic", "sins_alignment=normal", "sins_collapse=under50", "sins_posterolateral=unilateral",
-    "escc=1b", "barthel_pre=45", "frankel_post=D2", "ambulatory=yes", "albumin_g_dl=3.9",
+    "escc=1b", "barthel_pre=45", "frankel_post=D2", "ambulatory=independent", "albumin_g_dl=3.9",
     "surgery_date=2020-01-01", "last_contact_date=2020-06-01", "age=90+", "site=Zürich",
 ]  # fmt: skip
 CASES = [
@@ -68,6 +68,10 @@ def test_fast_path_gives_the_bytes_of_the_typer_command(args: list[str]) -> None
 
 
 def test_outputs_hold_what_the_card_says() -> None:
+    full = json.loads(_run("fast", [*FULL, "--json"]).stdout)
+    assert sorted(full["scores"]) == ["barthel_pre", "escc", "modified_bauer", "nesms", "sins", "tokuhashi"]
+    assert full["patient"]["survival_months"] == 152 / 30.4375 and full["patient"]["dead"] == 0
+    assert full["patient"]["age"] == "90+" and full["patient"]["site"] == "Zürich"
     card = json.loads(_run("fast", [*README, "--json"]).stdout)
     assert card["scores"]["escc"]["extra"]["label"] == "2"
     assert card["patient"] == {"kps": 70, "primary_tumor": "kidney", "frankel_pre": "D2", "escc": "2",
@@ -147,3 +151,28 @@ def test_the_console_script_goes_through_main() -> None:
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     scripts = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["scripts"]
     assert scripts == {"spinemet": "spinemet.cli.main:main"}
+
+
+def test_without_colours_the_card_skips_the_highlighter_and_prints_the_same(monkeypatch, capsys) -> None:
+    """Without a colour system rich prints no styles, so the highlighter (skipped then) changes nothing."""
+    import rich.console
+
+    from spinemet.cli import patient_mode
+
+    pairs, _json = patient_mode.fast_argv(FULL) or ([], False)
+    card = patient_mode.score_patient(dict(p.split("=", 1) for p in pairs))
+    patient_mode._print_card(card)
+    without = capsys.readouterr().out
+    made: list[bool] = []
+
+    class Highlighting(rich.console.Console):
+        def __init__(self, *args, **kwargs) -> None:
+            kwargs["highlight"] = True
+            super().__init__(*args, **kwargs)
+            made.append(self.color_system is None)
+
+    monkeypatch.setattr(rich.console, "Console", Highlighting)
+    patient_mode._print_card(card)
+    assert made and all(made)  # no colours here, highlighting on
+    assert capsys.readouterr().out == without
+    assert "Revised Tokuhashi score: 6, band 0-8 (< 6 months)" in without
