@@ -302,15 +302,3 @@ def test_cells_ids_and_columns() -> None:
     assert _messages({"patient_id": "a\u200bb"})[0][2].startswith("patient_id: holds the invisible")
     assert check_patient({"patient_id": "Jose\u0301"})[1]["patient_id"] == "Jos\u00e9"
 
-
-def test_score_parameters_are_those_of_inspect() -> None:
-    """patient_card reads the score functions' parameters without importing inspect."""
-    import inspect
-
-    from spinemet.cohort.patient_card import _parameters
-    from spinemet.scores import bauer, katagiri, modified_bauer, nesms, sins, tokuhashi, tomita
-
-    def sample(a: int, /, b: int, *rest: int, c: int, **more: int) -> None: ...
-
-    for fn in (tokuhashi, sins, tomita, katagiri, modified_bauer, bauer, nesms, sample):
-        assert _parameters(fn) == tuple(inspect.signature(fn).parameters), fn
