@@ -158,7 +158,9 @@ _ANSI_RE = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
 def echo(message: str, err: bool = False) -> None:
     """Print a line as ``typer.echo`` (``click.echo``) does: ANSI escapes removed when the stream is not
     a terminal, then flushed."""
-    stream: TextIO = sys.stderr if err else sys.stdout
+    stream: TextIO | None = sys.stderr if err else sys.stdout
+    if stream is None:  # no console (pythonw): click.echo prints nothing either
+        return
     if not stream.isatty():
         message = _ANSI_RE.sub("", message)
     stream.write(message + "\n")
