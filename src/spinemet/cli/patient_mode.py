@@ -104,8 +104,8 @@ def _print_card(card: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console()
-    if console.color_system is None:  # no styles reach the output (a pipe, a file, NO_COLOR...): the
-        console = Console(highlight=False)  # highlighter's regexes would change nothing; 20 ms of a cold run
+    if console.color_system is None:  # no styles reach the output (a pipe, a file): the highlighter's
+        console = Console(highlight=False)  # regexes would change nothing; 20 ms of a cold run
     titles = {key: title for key, title, _c, _k in _score_specs()}
     console.rule("[bold]spinemet: scores")
     for key, result in card["scores"].items():

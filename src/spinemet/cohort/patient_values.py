@@ -98,10 +98,8 @@ def _unknown_column(name: str) -> str:
 def _parse(name: str, raw: Any, scale_raw: Any) -> tuple[_Cell, str | None]:
     """The cell of a known column and its hint (``scale_raw``: the raw ``frankel_scale``, for Frankel)."""
     col = COLUMN_BY_NAME[name]
-    if col.kind == "text":
+    if col.kind == "text":  # stripped; empty = missing
         text = norm(raw)
-        if isinstance(raw, str):
-            text = raw.strip() or None
         return _Cell(text, _NAN if text is None else text, text is not None, False), None
     if _missing(raw):  # an empty cell of the frame: no distinct value
         typed: Any = None if col.kind == "date" else _NAN
