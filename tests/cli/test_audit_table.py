@@ -6,8 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-import spinemet.cli.main  # noqa: F401 - registers every command
-from spinemet.cli.app import app
+from spinemet.cli.main import app  # the app with every command registered
 from spinemet.cohort.demo import demo_path
 
 runner = CliRunner()

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import spinemet.cli.main  # noqa: F401  (registers every command)
-from spinemet.cli.app import app
+from spinemet.cli.main import app  # the app with every command registered
 from spinemet.cli.problems_format import PROBLEM_KEYS
 from spinemet.cohort import read_cohort, synth
 

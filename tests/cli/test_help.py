@@ -8,9 +8,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-import spinemet.cli.main  # noqa: F401 - registers every command
 from spinemet import __version__
-from spinemet.cli.app import EXAMPLES, app
+from spinemet.cli.app import EXAMPLES
+from spinemet.cli.main import app  # the app with every command registered
 
 runner = CliRunner()
 

@@ -10,8 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-import spinemet.cli.main  # noqa: F401 - registers every command
-from spinemet.cli.app import app
+from spinemet.cli.main import app  # the app with every command registered
 from spinemet.cohort import read_cohort
 from spinemet.cohort.redcap import read_data_dictionary
 from spinemet.cohort.schema import COLUMN_BY_NAME, COLUMNS

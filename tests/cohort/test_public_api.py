@@ -62,3 +62,33 @@ def test_docs_list_every_column_with_its_allowed_values():
     for c in COLUMNS:
         assert f"| `{c.name}` |" in text, c.name
         assert c.allowed.replace("|", "\\|") in text, c.name
+
+
+def test_functions_named_like_their_module_stay_functions():
+    """``synth`` and ``deidentify`` are imported lazily: importing their submodules first must not make
+    ``from spinemet.cohort import synth`` return the module."""
+    import importlib
+    import subprocess
+    import sys
+
+    importlib.import_module("spinemet.cohort.synth")
+    importlib.import_module("spinemet.cohort.deidentify")
+    assert callable(cohort.synth) and cohort.synth.__name__ == "synth"
+    assert callable(cohort.deidentify) and cohort.deidentify.__name__ == "deidentify"
+    code = (
+        "import spinemet.cohort.synth, spinemet.cohort.deidentify\n"
+        "from spinemet.cohort import synth, deidentify\n"
+        "print(type(synth).__name__, type(deidentify).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["function", "function"]
+
+
+def test_importing_the_package_imports_no_pandas():
+    """The one-patient path imports ``spinemet.cohort.schema``; the package itself loads nothing heavy."""
+    import subprocess
+    import sys
+
+    code = "import sys, spinemet.cohort.schema; print('pandas' in sys.modules, 'numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

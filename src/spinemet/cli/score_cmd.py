@@ -8,158 +8,28 @@ nothing.
 Patient mode: ``spinemet score --patient kps=70 --patient primary_tumor=lung ...`` (or
 ``--patient kps=70 primary_tumor=lung ...``) prints a card: every score that the values allow, with its
 components, points, band, version and citation, then the pathway's verdicts with their reasons.
-``--json`` prints the same as JSON. Keys are cohort column names.
+``--json`` prints the same as JSON. Keys are cohort column names. It lives in
+:mod:`spinemet.cli.patient_mode` (no typer, no pandas), which ``spinemet`` runs directly when the command
+line is a plain ``score --patient ...``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from spinemet.cli.app import app
+from spinemet.cli.patient_mode import EXIT_INVALID, _Abort, run, score_patient
 from spinemet.cli.problems_format import echo_problems, problem_line, problems_json, summary_line
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["score", "score_patient"]
-
-EXIT_INVALID = 1
-
-
-class _Abort(Exception):
-    """Invalid user input: the lines to print on stderr (and the problems, for ``--json``)."""
-
-    def __init__(self, lines: list[str], problems: Sequence[Any] = (), source: str | None = None) -> None:
-        super().__init__("\n".join(lines))
-        self.lines = lines
-        self.problems = tuple(problems)
-        self.source = source
-
-
-# ------------------------------------------------------------------------------------------ patient
-def _parse_pairs(pairs: list[str]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    problems: list[str] = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            problems.append(f"--patient {pair!r}: expected key=value, e.g. kps=70")
-        elif key in values:
-            problems.append(f"{key}: given twice ({values[key]!r} and {value.strip()!r})")
-        else:
-            values[key] = value.strip()
-    if problems:
-        raise _Abort(problems)
-    return values
-
-
-def score_patient(values: Mapping[str, str]) -> dict[str, Any]:
-    """Score one patient given as text values keyed by cohort column (``spinemet.cohort.patient_card``).
-
-    Raises:
-        _Abort: a key that is not a cohort column, or a value not allowed for its column.
-    """
-    from spinemet.cohort.patient_card import PatientCardError
-    from spinemet.cohort.patient_card import score_patient as card_of
-
-    try:
-        return card_of(values)
-    except PatientCardError as err:
-        if not err.problems:
-            raise _Abort(err.lines) from err
-        problems = [dataclasses.replace(p, row=None) for p in err.problems]  # one patient: no row numbers
-        raise _Abort([problem_line(p, "--patient") for p in problems], problems, "--patient") from err
-
-
-def _plain(value: Any) -> Any:
-    from spinemet.cohort.patient_card import plain
-
-    return plain(value)
-
-
-def _score_specs() -> list[tuple[str, str, Callable[[Mapping[str, Any]], Any], tuple[str, ...]]]:
-    from spinemet.cohort.patient_card import score_specs
-
-    return score_specs()
-
-
-def _band_text(band: str | None, label: str | None) -> str:
-    """The band as shown after the total: a word code is replaced by its words (SINS
-    ``potentially_unstable`` -> "indeterminate (potentially unstable); surgical consultation"), a range of
-    points keeps its range ("band 9-11 (>= 6 months)")."""
-    if not band:
-        return f" - {label}" if label else ""
-    if any(ch.isalpha() for ch in band):
-        return f" - {label or band.replace('_', ' ')}"
-    return f", band {band}" + (f" ({label})" if label else "")
-
-
-def _fmt_points(points: Any) -> str:
-    if isinstance(points, float) and points.is_integer():
-        return str(int(points))
-    return str(points)
-
-
-def _print_card(card: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = Console()
-    titles = {key: title for key, title, _c, _k in _score_specs()}
-    console.rule("[bold]spinemet: scores")
-    for key, result in card["scores"].items():
-        band = _band_text(result.get("band"), result.get("band_label"))
-        total = _fmt_points(result["total"])
-        if key == "escc":  # a grade, not points: its rank is internal and not shown
-            total = f"grade {result['extra']['label']}"
-        if result.get("total_range"):  # a missing component: the totals and bands it could take
-            low, high = result["total_range"]
-            total = f"{_fmt_points(low)}\u2013{_fmt_points(high)} (not exact)"
-            band = f", band {' or '.join(result['possible_bands'])}"
-        # title and source as lines of their own: long ones are not hard-wrapped into the table's width
-        console.print(f"[bold]{escape(titles[key])}: {total}[/bold]{escape(band)}", soft_wrap=True)
-        table = Table()
-        for col in ("Component", "Value", "Category", "Points"):
-            table.add_column(col, justify="right" if col == "Points" else "left")
-        for c in result["components"]:
-            derived = f" (from {c['derived_from']})" if c.get("derived_from") else ""
-            points = "-" if key == "escc" else _fmt_points(c["points"])
-            table.add_row(escape(c["label"]), escape(f"{_plain(c['value'])}{derived}"),
-                          escape(str(c["category"])), points)  # fmt: skip
-        if not result["components"]:
-            table.add_row("(total given; no components)", "", "", _fmt_points(result["total"]))
-        console.print(table)
-        console.print(escape(f"version {result['version']}; {result['citation']}"), soft_wrap=True)
-        for note in result.get("notes", ()):
-            console.print(f"  note: {escape(note)}", soft_wrap=True)
-    for key, why in card["not_computed"].items():
-        console.print(f"[yellow]{titles[key]}: not computed[/]: {escape(why)}", soft_wrap=True)
-    if card["frankel_change"]:
-        console.print(f"Frankel change: {card['frankel_change']} (modified Frankel, Uei 2018)")
-    pathway = card["pathway"]
-    console.rule(f"[bold]spinemet: pathway (rules version {pathway['rules_version']})")
-    verdicts = [v for k, v in pathway.items() if isinstance(v, dict) and "rule" in v]
-    verdicts += list(pathway["noms"].values())
-    for v in verdicts:
-        colour = "yellow" if v["decision"] == "undetermined" else "green"
-        console.print(f"[bold]{v['rule']}[/]: [{colour}]{v['decision']}[/]")
-        for reason in v["reasons"]:
-            console.print(f"  - {escape(reason)}", soft_wrap=True)
-        if v["missing"]:
-            console.print(f"  missing: {', '.join(v['missing'])}", soft_wrap=True)
-        console.print(f"  [dim]source: {escape(v['citation'])}[/]", soft_wrap=True)
-
 
 # --------------------------------------------------------------------------------------------- file
 def _output_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -260,16 +130,12 @@ def score(
 ) -> None:
     """Add score columns to a cohort file, or score one patient (--patient key=value ...)."""
     args = args or []
+    if patient:  # cli/patient_mode.py, also run without typer by cli/main.py
+        code = run([*patient, *args], as_json)
+        if code:
+            raise typer.Exit(code)
+        return
     try:
-        if patient:
-            card = score_patient(_parse_pairs([*patient, *args]))
-            for w in card["warnings"]:
-                typer.echo(f"--patient: {w}", err=True)
-            if as_json:
-                typer.echo(json.dumps(card, indent=2, ensure_ascii=False, default=_json_default))
-            else:
-                _print_card(card)
-            return
         if len(args) != 1 or output is None:
             raise _Abort(
                 ["usage: spinemet score INPUT -o OUTPUT.csv, or spinemet score --patient key=value ..."]
@@ -283,9 +149,3 @@ def score(
             for line in err.lines:
                 typer.echo(line, err=True)
         raise typer.Exit(EXIT_INVALID) from None
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return _plain(value) if hasattr(value, "item") or hasattr(value, "isoformat") else str(value)

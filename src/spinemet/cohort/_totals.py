@@ -3,21 +3,24 @@
 Both scores are sums of independent items (Tokuhashi 2005; Fisher 2010), so the total of a row is the
 total of a fixed baseline patient plus, for each item, the change that the row's value makes on its own.
 The score functions are therefore called once per distinct value of each item (a few dozen calls),
-never once per row, and the points come from ``spinemet.scores`` alone.
+never once per row, and the points come from ``spinemet.scores`` alone. :func:`item_points` is that
+per-value step, in pure Python: the one-patient validator (``cohort/patient_values.py``) adds the same
+changes in the same order, so both give the same total and the same messages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from spinemet.cohort.schema import COLUMN_BY_NAME, SINS_COMPONENTS, TOKUHASHI_COMPONENTS
 from spinemet.errors import InvalidInputError
 
-__all__ = ["compute"]
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["COMPONENTS", "baseline_total", "compute", "explain_part", "item_points"]
 
 _BASELINES: dict[str, dict[str, Any]] = {
     "tokuhashi": {
@@ -31,6 +34,8 @@ _BASELINES: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 _COMPONENTS = {"tokuhashi": TOKUHASHI_COMPONENTS, "sins": SINS_COMPONENTS}
+COMPONENTS = _COMPONENTS
+"""Score -> its component columns, in the order of the score's items."""
 
 
 def _py(name: str, value: Any) -> Any:
@@ -46,7 +51,36 @@ def _score_function(score: str) -> Callable[..., Any] | None:
     return getattr(scores, score, None)
 
 
+def baseline_total(score: str) -> float | None:
+    """The total of the fixed baseline patient of ``score`` (``None``: no such score function)."""
+    fn = _score_function(score)
+    return None if fn is None else float(fn(**_BASELINES[score]).total)
+
+
+def item_points(score: str, component: str, value: Any, base_total: float) -> tuple[float, float | None]:
+    """(the change that ``value`` of ``component`` makes to the baseline total, the item's points).
+
+    Raises:
+        InvalidInputError: the score function refuses the value.
+    """
+    fn = _score_function(score)
+    assert fn is not None
+    result = fn(**{**_BASELINES[score], component: _py(component, value)})
+    return float(result.total) - base_total, _points(result, _COMPONENTS[score].index(component))
+
+
+def explain_part(component: str, value: Any, points: float | None) -> str:
+    """One component in a totals message: ``kps 70 = 2`` (the value, then its points when known)."""
+    shown = int(value) if isinstance(value, float) and float(value).is_integer() else value
+    return f"{component} {shown}" + (
+        f" = {int(points) if float(points).is_integer() else points}" if points is not None else ""
+    )
+
+
 def _component_frame(score: str, t: pd.DataFrame) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     data = {}
     for c in _COMPONENTS[score]:
         s = t[c] if c in t.columns else pd.Series(np.nan, index=t.index, dtype=object)
@@ -67,6 +101,9 @@ def compute(
     points; ``failures`` are (position, message) for values the score function refused. ``codes`` may
     give, per column, distinct-value codes already computed by the validator (saves hashing again).
     """
+    import numpy as np
+    import pandas as pd
+
     n = len(t)
     fn = _score_function(score)
     comps = _component_frame(score, t)
@@ -86,8 +123,7 @@ def compute(
         complete &= codes >= 0
     if not complete.any():
         return totals, lambda i: "", failures
-    baseline = _BASELINES[score]
-    base_total = float(fn(**baseline).total)
+    base_total = float(fn(**_BASELINES[score]).total)
     acc = np.full(n, base_total)
     failed = np.zeros(n, dtype=bool)
     points_of: dict[str, dict[Any, float | None]] = {}
@@ -99,14 +135,12 @@ def compute(
             if isinstance(u, float) and np.isnan(u):
                 continue  # an invalid or empty cell (its rows have code -1)
             try:
-                result = fn(**{**baseline, c: _py(c, u)})
+                delta[k], points_of[c][u] = item_points(score, c, u, base_total)
             except InvalidInputError as exc:
                 rows = np.flatnonzero((codes == k) & complete)
                 failed[rows] = True
                 failures += [(int(i), f"{score}: cannot be checked: {exc}") for i in rows]
                 continue
-            delta[k] = float(result.total) - base_total
-            points_of[c][u] = _points(result, _COMPONENTS[score].index(c))
         acc += delta[codes]
     totals = np.where(complete & ~failed, acc, np.nan)
 
@@ -114,12 +148,7 @@ def compute(
         parts = []
         for c in _COMPONENTS[score]:
             v = comps[c].iat[i]
-            pts = points_of[c].get(v)
-            shown = int(v) if isinstance(v, float) and float(v).is_integer() else v
-            parts.append(
-                f"{c} {shown}"
-                + (f" = {int(pts) if float(pts).is_integer() else pts}" if pts is not None else "")
-            )
+            parts.append(explain_part(c, v, points_of[c].get(v)))
         return ", ".join(parts)
 
     return totals, explain, failures

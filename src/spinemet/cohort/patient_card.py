@@ -2,7 +2,7 @@
 
 Shared by ``spinemet score --patient`` (the CLI) and the web application's calculator and patient record,
 so both show the same scores from the same rules. The input is text keyed by cohort column, checked by
-:func:`spinemet.cohort.validate_frame` (the rules of ``spinemet validate``).
+the rules of ``spinemet validate`` (:mod:`spinemet.cohort.patient_values`, without pandas).
 """
 
 from __future__ import annotations
@@ -39,23 +39,23 @@ def problem_text(p: Any, *, with_row: bool = True) -> str:
 def typed_patient(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """Validate text values against the cohort format: (typed values without missing, warnings).
 
+    The rules of ``spinemet validate`` for one patient, in pure Python
+    (:func:`spinemet.cohort.patient_values.check_patient`, proven equal to ``validate_frame`` and
+    ``coerce_frame`` on the one-row frame): no pandas is loaded to score one patient.
+
     Raises:
         PatientCardError: a key that is not a cohort column, or a value not allowed for its column.
     """
-    import pandas as pd
-
-    from spinemet.cohort.validate import coerce_frame, validate_frame
+    from spinemet.cohort.patient_values import check_patient
 
     text = dict(values)
     text.setdefault("patient_id", "patient")
-    frame = pd.DataFrame([text], dtype=object)
-    problems = validate_frame(frame)
+    problems, typed = check_patient(text)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise PatientCardError(errors, [problem_text(p, with_row=False) for p in errors])
     warnings = [problem_text(p, with_row=False) for p in problems if p.severity == "warning"]
-    row = coerce_frame(frame).iloc[0].to_dict()
-    return {k: v for k, v in row.items() if not _missing(v)}, warnings
+    return typed, warnings
 
 
 def _why(err: InvalidInputError) -> str:
@@ -68,12 +68,9 @@ def _why(err: InvalidInputError) -> str:
 
 
 def _missing(value: Any) -> bool:
-    import pandas as pd
+    from spinemet.cohort.cell_rules import is_missing
 
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return is_missing(value)
 
 
 def _call(fn: Callable[..., Any], patient: Mapping[str, Any], total_key: str | None = None) -> Any:

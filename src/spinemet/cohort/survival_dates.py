@@ -14,16 +14,23 @@ Rules (each problem names the row and the column):
   contradicts them (death date given -> 1; only a last contact -> 0): an error naming both values.
 * otherwise, missing ``survival_months``/``dead`` are filled from the dates; typed values remain valid on
   their own (files that have only them).
+
+:func:`derive_survival` applies the rules to a frame (vectorised); :func:`survival_of_patient` to one
+patient in pure Python (``spinemet score --patient``), with the same problems in the same order.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
 
-__all__ = ["DAYS_PER_MONTH", "DateProblem", "derive_survival"]
+__all__ = ["DAYS_PER_MONTH", "DateProblem", "derive_survival", "survival_of_patient"]
 
 DAYS_PER_MONTH = 30.4375
 _TOLERANCE_MONTHS = 1.0 / DAYS_PER_MONTH  # one day: typed months are usually rounded to 0.1 or 0.01
@@ -50,6 +57,9 @@ def derive_survival(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[DateProblem
     a boolean array of the rows whose survival came from the dates). Frames without the date columns are
     returned unchanged.
     """
+    import numpy as np
+    import pandas as pd
+
     n = len(frame)
     used = np.zeros(n, dtype=bool)
     if "death_date" not in frame.columns and "last_contact_date" not in frame.columns:
@@ -102,3 +112,61 @@ def derive_survival(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[DateProblem
     out["survival_months"] = np.where(fill, months, typed_m)
     out["dead"] = np.where(fill, dead, typed_dead)
     return out, problems, fill
+
+
+def survival_of_patient(
+    surgery: _dt.date | None,
+    death: _dt.date | None,
+    contact: _dt.date | None,
+    months: float,
+    dead: float,
+) -> tuple[float, float, list[DateProblem], bool]:
+    """The rules of :func:`derive_survival` for one patient (position 0) whose typed dates are given
+    (``None`` when missing) with its typed ``survival_months`` and ``dead`` (NaN when missing).
+
+    Returns (survival_months, dead, the problems, whether they came from the dates); the caller applies
+    it only when ``death_date`` or ``last_contact_date`` is among the patient's fields, as the frame
+    version does for frames that have the column.
+    """
+    problems: list[DateProblem] = []
+    has_s, has_d, has_c = surgery is not None, death is not None, contact is not None
+    if (has_d or has_c) and not has_s:
+        col = "death_date" if has_d else "last_contact_date"
+        problems.append(DateProblem(0, "surgery_date", "a date YYYY-MM-DD when " + col + " is given",
+                                    f"surgery_date: missing while {col} is given; survival is measured "
+                                    "from surgery"))  # fmt: skip
+    ok = has_s
+    for col, day in (("death_date", death), ("last_contact_date", contact)):
+        if day is not None and surgery is not None and day < surgery:
+            problems.append(DateProblem(0, col, "a date on or after surgery_date",
+                                        f"{col}: got {day:%Y-%m-%d}, before surgery_date "
+                                        f"{surgery:%Y-%m-%d}"))  # fmt: skip
+            ok = False
+    if death is not None and contact is not None and contact > death:
+        problems.append(DateProblem(0, "last_contact_date", "a date on or before death_date",
+                                    f"last_contact_date: got {contact:%Y-%m-%d}, after death_date "
+                                    f"{death:%Y-%m-%d}"))  # fmt: skip
+        ok = False
+    ok = ok and (has_d or has_c)
+    if not ok or surgery is None:
+        return months, dead, problems, False
+    end = death if death is not None else contact
+    assert end is not None
+    days = float((end - surgery).days)
+    derived = days / DAYS_PER_MONTH
+    dead_from_dates = 1.0 if has_d else 0.0
+    clash_m = not math.isnan(months) and abs(months - derived) > _TOLERANCE_MONTHS + 1e-9
+    if clash_m:
+        src = "death_date" if has_d else "last_contact_date"
+        problems.append(DateProblem(0, "survival_months", f"{_fmt(derived)} (from the dates) or empty",
+                                    f"survival_months: got {_fmt(months)} but surgery_date to {src} is "
+                                    f"{int(days)} days = {_fmt(derived)} months "
+                                    "(days / 30.4375)"))  # fmt: skip
+    clash_d = not math.isnan(dead) and dead != dead_from_dates
+    if clash_d:
+        why = "death_date is given" if has_d else "only last_contact_date is given (alive then)"
+        problems.append(DateProblem(0, "dead", f"{int(dead_from_dates)} (from the dates) or empty",
+                                    f"dead: got {int(dead)} but {why}"))  # fmt: skip
+    if clash_m or clash_d:
+        return months, dead, problems, False
+    return derived, dead_from_dates, problems, True

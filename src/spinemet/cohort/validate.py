@@ -2,15 +2,15 @@
 
 Vectorised: a column is checked through its distinct values (``pandas.factorize``), or directly with
 numpy when it is already numeric, so a million rows take seconds. The rules are those of
-``cohort-format.md`` ("Cross-field rules"); each :class:`Problem` names the row as the user sees it.
+``cohort-format.md`` ("Cross-field rules"); each :class:`Problem` names the row as the user sees it. The
+rules of one cell are in :mod:`spinemet.cohort.cell_rules` (pure Python, shared with the one-patient
+validator :mod:`spinemet.cohort.patient_values`, which must give the same problems).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
 import math
-import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -19,7 +19,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spinemet.cohort.codes import MISSING_TOKENS, canonical_code, is_missing_token, suggestion
+from spinemet.cohort.cell_rules import (
+    MAX_CELL_CHARS,
+    MAX_ID_CHARS,
+    SHOWN_CHARS,
+    cell_message,
+    display,
+    frankel_hint,
+    id_fault,
+    norm,
+    unique_category,
+    unique_date,
+    unique_multi,
+    unique_number,
+)
 from spinemet.cohort.dtypes import object_text
 from spinemet.cohort.problems import CohortValidationError, Problem, Severity
 from spinemet.cohort.schema import (
@@ -34,50 +47,6 @@ from spinemet.cohort.schema import (
 from spinemet.cohort.survival_dates import derive_survival
 
 __all__ = ["MAX_CELL_CHARS", "MAX_ID_CHARS", "check_frame", "coerce_frame", "display", "validate_frame"]
-
-MAX_ID_CHARS = 100
-"""Longest ``patient_id`` accepted (the same on every registry backend)."""
-MAX_CELL_CHARS = 1000
-"""Longest cell accepted in any other column (no value of the format comes close)."""
-_SHOWN_CHARS = 60  # a long value is echoed cut to this many characters
-
-_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d+$")
-
-
-def display(value: Any) -> str:
-    """A value as shown in messages: integral floats without ``.0``, strings quoted."""
-    if isinstance(value, float | np.floating) and math.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    if value is None:
-        return "(empty)"
-    if isinstance(value, str) and len(value) > _SHOWN_CHARS + 20:
-        return f"{value[:_SHOWN_CHARS]!r}... ({len(value)} characters)"
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def _norm(value: Any) -> str | None:
-    """A raw cell as a stripped string, ``None`` when missing (numbers without a trailing ``.0``)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return None
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, _dt.datetime):
-        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    return text or None
-
 
 @dataclass
 class _Parsed:
@@ -103,144 +72,13 @@ class _Parsed:
         return np.isin(self.typed, list(values))
 
 
-# --------------------------------------------------------------------------------------------- checks
-def _check_number(col: Column, x: float) -> bool:
-    if not math.isfinite(x):
-        return False
-    if col.low is not None and (x <= col.low if col.low_exclusive else x < col.low):
-        return False
-    if col.high is not None and x > col.high:
-        return False
-    if col.kind == "integer":
-        if not float(x).is_integer():
-            return False
-        if col.values and str(int(x)) not in col.values:
-            return False
-        if col.step is not None and col.low is not None and (x - col.low) % col.step != 0:
-            return False
-    return True
-
-
-def _number_hint(text: str) -> str | None:
-    if _DECIMAL_COMMA_RE.match(text):
-        return "use '.' as the decimal separator"
-    return None
-
-
-def _exponent_hint(text: str) -> str:
-    """Integer columns refuse exponent notation (``7e1``): a count or a score is written as digits."""
-    x = float(text)
-    plain = str(int(x)) if math.isfinite(x) and x.is_integer() and abs(x) < 1e15 else "digits"
-    return f"exponent notation is not accepted in an integer column; write {plain}"
-
-
-def _unique_number(col: Column, value: Any) -> tuple[float, bool, str | None]:
-    """(typed value, ok, hint) for one distinct raw value of a numeric column; NaN when missing."""
-    if isinstance(value, bool | np.bool_):
-        return np.nan, False, None
-    if isinstance(value, int | float | np.integer | np.floating):
-        x = float(value)
-        if math.isnan(x):
-            return np.nan, True, None
-        ok = _check_number(col, x)
-        return (x if ok else np.nan), ok, None
-    text = _norm(value)
-    if text is None or is_missing_token(col, text):
-        return np.nan, True, None
-    for token, number in col.special:
-        if text == token:
-            return number, True, None
-    if col.kind in ("integer", "binary") and _NUMBER_RE.match(text) and "e" in text.lower():
-        return np.nan, False, _exponent_hint(text)
-    if col.kind == "binary":
-        canon = canonical_code(col, text)  # any case and synonyms (yes/no, y/n, true/false): cohort/codes.py
-        if canon is not None:
-            return float(canon), True, None
-        if _NUMBER_RE.match(text) and _norm(float(text)) in col.values:
-            return float(text), True, None
-        return np.nan, False, None
-    if not _NUMBER_RE.match(text):
-        return np.nan, False, _number_hint(text)
-    x = float(text)
-    ok = _check_number(col, x)
-    return (x if ok else np.nan), ok, None
-
-
-def _unique_category(col: Column, value: Any, extra: Sequence[str]) -> tuple[Any, bool, str | None]:
-    text = _norm(value)
-    if text is None or is_missing_token(col, text):
-        return np.nan, True, None
-    canon = canonical_code(col, text, extra)  # any case, synonyms (cohort/codes.py)
-    if canon is not None:
-        return canon, True, None
-    # numbers written as 2.0 by a spreadsheet: canonical "2" (not exponent notation such as 2e0)
-    if _NUMBER_RE.match(text) and "e" not in text.lower():
-        canon = _norm(float(text))
-        if canon in col.values:
-            return canon, True, None
-    return np.nan, False, suggestion(col, text, extra)
-
-
-_FRANKEL_D_RE = re.compile(r"^[Dd]\s*\.?\s*(\d+)$")
-
-
-def frankel_hint(text: str, original: bool) -> str | None:
-    """A "did you mean" for an invalid Frankel grade, among the grades allowed on the row's scale only:
-    A-E with ``frankel_scale = original``, A, B, C, D1-D3, E otherwise (``D4`` -> ``D3``, not ``D``)."""
-    allowed = ["A", "B", "C", "D", "E"] if original else list(COLUMN_BY_NAME["frankel_pre"].values)
-    lower = {v.lower(): v for v in allowed}
-    if text.lower() in lower:
-        return f"did you mean {lower[text.lower()]!r}?"
-    sub = _FRANKEL_D_RE.match(text)
-    if sub:
-        return f"did you mean {'D' if original else 'D' + str(min(max(int(sub.group(1)), 1), 3))!r}?"
-    close = difflib.get_close_matches(text, allowed, n=1)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
-def _unique_multi(col: Column, value: Any) -> tuple[Any, bool, str | None]:
-    text = _norm(value)
-    if text is None or is_missing_token(col, text):
-        return np.nan, True, None
-    items = [t.strip() for t in text.split(";")]
-    items = [canonical_code(col, t) or t for t in items if t]
-    unknown = [t for t in items if t not in col.values]
-    if unknown:
-        return np.nan, False, "unknown item(s): " + ", ".join(repr(t) for t in unknown)
-    if not items:
-        return np.nan, True, None
-    kept = set(items)
-    return ";".join(v for v in col.values if v in kept), True, None
-
-
-def _unique_date(value: Any) -> tuple[Any, bool, str | None]:
-    if isinstance(value, _dt.datetime | pd.Timestamp):
-        if pd.isna(value):
-            return np.datetime64("NaT", "ns"), True, None
-        if (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0):
-            return np.datetime64("NaT", "ns"), False, "a date without a time of day"
-        return _checked_day(value.date())
-    if isinstance(value, _dt.date):
-        return _checked_day(value)
-    text = _norm(value)
-    if text is None or text.lower() in MISSING_TOKENS:
-        return np.datetime64("NaT", "ns"), True, None
-    if not _DATE_RE.match(text):
-        return np.datetime64("NaT", "ns"), False, None
-    try:
-        day = _dt.date.fromisoformat(text)
-    except ValueError:
-        return np.datetime64("NaT", "ns"), False, "not a calendar date"
-    return _checked_day(day)
-
-
-def _checked_day(day: _dt.date) -> tuple[Any, bool, str | None]:
-    if not 1900 <= day.year <= 2200:
-        return np.datetime64("NaT", "ns"), False, "the year must be 1900-2200"
-    return np.datetime64(day, "ns"), True, None
-
-
 # -------------------------------------------------------------------------------------------- parsing
+def _unique_date(value: Any) -> tuple[Any, bool, str | None]:
+    """:func:`cell_rules.unique_date` with the day as ``datetime64[ns]`` (NaT when missing or refused)."""
+    day, ok, hint = unique_date(value)
+    return (np.datetime64("NaT", "ns") if day is None else np.datetime64(day, "ns")), ok, hint
+
+
 def _by_uniques(series: pd.Series, fn: Callable[[Any], tuple[Any, bool, str | None]], dtype: Any) -> _Parsed:
     if isinstance(series.dtype, pd.CategoricalDtype):  # the reader's categories: no second factorize
         codes = series.cat.codes.to_numpy()
@@ -257,7 +95,7 @@ def _by_uniques(series: pd.Series, fn: Callable[[Any], tuple[Any, bool, str | No
     for k, (t, ok, hint) in enumerate(results):
         typed_u[k] = t
         ok_u[k] = ok
-        present_u[k] = _norm(uniq[k]) is not None
+        present_u[k] = norm(uniq[k]) is not None
         hints.append(hint)
     typed_u[-1] = missing_typed  # code -1 (NA) picks the last slot
     present_u[-1] = False
@@ -306,7 +144,7 @@ def _parse_text(series: pd.Series) -> _Parsed:
     if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         s = series.astype(object).str.strip()
     else:
-        s = series.map(_norm, na_action="ignore")
+        s = series.map(norm, na_action="ignore")
     s = s.where(s.notna() & (s != ""), np.nan)
     typed = s.to_numpy(dtype=object)
     present = s.notna().to_numpy()
@@ -333,15 +171,15 @@ def _parse(col: Column, series: pd.Series) -> _Parsed:
     if col.numeric:
         if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
             return _parse_numeric_fast(col, series)
-        return _by_uniques(series, lambda v: _unique_number(col, v), float)
+        return _by_uniques(series, lambda v: unique_number(col, v), float)
     if col.kind == "date":
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
             return _parse_dates_fast(series)
         return _by_uniques(series, _unique_date, "M8[ns]")
     if col.kind == "multi":
-        return _by_uniques(series, lambda v: _unique_multi(col, v), object)
+        return _by_uniques(series, lambda v: unique_multi(col, v), object)
     extra = FRANKEL_ORIGINAL_ONLY if col.name in ("frankel_pre", "frankel_post") else ()
-    return _by_uniques(series, lambda v: _unique_category(col, v, extra), object)
+    return _by_uniques(series, lambda v: unique_category(col, v, extra), object)
 
 
 # ------------------------------------------------------------------------------------ problem building
@@ -370,11 +208,6 @@ class _Collector:
 
     def sorted(self) -> list[Problem]:
         return [p for *_, p in sorted(self.items, key=lambda t: (t[0], t[1], t[2]))]
-
-
-def _cell_message(column: str, value: Any, allowed: str, hint: str | None = None) -> str:
-    msg = f"{column}: got {display(value)}; allowed: {allowed}"
-    return f"{msg} ({hint})" if hint else msg
 
 
 # ------------------------------------------------------------------------------------------ main entry
@@ -464,7 +297,7 @@ def check_frame(
                 name,
                 p.raw,
                 col.allowed,
-                lambda i, p=p, col=col: _cell_message(col.name, p.raw(i), col.allowed, p.detail(i)),
+                lambda i, p=p, col=col: cell_message(col.name, p.raw(i), col.allowed, p.detail(i)),
             )
         if name == "patient_id":  # after the cell checks: a refused id is reported once
             _check_ids(p, row_arr, out)
@@ -478,27 +311,6 @@ def check_frame(
     typed_frame = _survival_from_dates(typed_frame, parsed, out)
     _cross_rules(typed_frame, parsed, out)
     return out.sorted(), typed_frame
-
-
-# Characters that make two ids look the same while they differ: controls (Cc), format characters such as
-# the zero-width space or the BOM (Cf), line/paragraph separators (Zl, Zp), unassigned/private (Cn, Co).
-_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cn", "Co", "Cs"})
-_ASCII_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _id_fault(text: str) -> str | None:
-    """Why an (already stripped) id is refused, or ``None``."""
-    if len(text) > MAX_ID_CHARS:
-        return f"patient_id: has {len(text)} characters; allowed: at most {MAX_ID_CHARS}"
-    if text.isascii():
-        bad = _ASCII_CONTROL_RE.search(text)
-        char = bad.group() if bad else None
-    else:
-        char = next((c for c in text if unicodedata.category(c) in _INVISIBLE or c in "\u00a0\u3000"), None)
-    if char is not None:
-        return (f"patient_id: holds the invisible or control character U+{ord(char):04X} "
-                f"({unicodedata.name(char, 'control')}); ids must be visible text")  # fmt: skip
-    return None
 
 
 def _check_ids(p: _Parsed, rows: np.ndarray, out: _Collector) -> None:
@@ -517,9 +329,9 @@ def _check_ids(p: _Parsed, rows: np.ndarray, out: _Collector) -> None:
         if not text.isascii():
             text = unicodedata.normalize("NFC", text)
             typed[i] = text
-        fault = _id_fault(text)
+        fault = id_fault(text)
         if fault is not None:
-            shown = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "..."
+            shown = text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "..."
             out.add(
                 i, Problem(int(rows[i]), "patient_id", shown, COLUMN_BY_NAME["patient_id"].allowed, fault)
             )
@@ -560,7 +372,7 @@ def _without_long_cells(
             continue
         allowed = f"at most {MAX_CELL_CHARS} characters"
         for i, v in zip(hit.tolist(), values, strict=True):
-            out.add(i, Problem(int(rows[i]), name, v[:_SHOWN_CHARS] + "...", allowed,
+            out.add(i, Problem(int(rows[i]), name, v[:SHOWN_CHARS] + "...", allowed,
                                f"{name}: the cell has {len(v)} characters; allowed: {allowed}"))  # fmt: skip
         changed[k] = fixed
     if not changed:
@@ -579,7 +391,7 @@ def _with_special_tokens(col: Column, series: pd.Series, p: _Parsed) -> np.ndarr
         return p.typed
     uniques = p.uniques
     names = {token for token, _ in col.special}
-    token_u = [_norm(u) if _norm(u) in names else None for u in uniques] + [None]
+    token_u = [norm(u) if norm(u) in names else None for u in uniques] + [None]
     if not any(token_u):
         return p.typed
     tokens = np.asarray(token_u, dtype=object)[p.codes]
@@ -596,10 +408,10 @@ def _frankel_detail(p: _Parsed, frame: pd.DataFrame) -> Callable[[int], str | No
         scale = scale.iloc[:, 0]
 
     def detail(i: int) -> str | None:
-        text = _norm(p.raw(i))
+        text = norm(p.raw(i))
         if text is None:
             return None
-        original = scale is not None and _norm(scale.iat[i]) == "original"
+        original = scale is not None and norm(scale.iat[i]) == "original"
         return frankel_hint(text, original)
 
     return detail
