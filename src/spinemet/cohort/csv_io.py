@@ -183,31 +183,160 @@ def unneutralise(frame: pd.DataFrame) -> pd.DataFrame:
                 frame[k] = s.cat.rename_categories(new)
             else:
                 frame[k] = s.astype(object).map(restore_text).astype("category")
-        elif s.dtype == object:
+        elif s.dtype == object and _may_be_neutralised(s.to_numpy()):
             frame[k] = s.map(lambda v: restore_text(v) if isinstance(v, str) else v)
     return frame
 
 
-#: pandas 2 reads ``dtype="category"`` with the cells' text as categories; pandas 3 infers the categories'
-#: type (``075`` -> 75, ``7e1`` -> 70.0), which loses what the validator must see: there the cells are read as
-#: text and made categorical with object (text) categories here.
-_READ_DTYPE: Any = "category" if int(pd.__version__.split(".")[0]) < 3 else object
+def _may_be_neutralised(values: np.ndarray) -> bool:
+    """False when no cell can be neutralised text (none begins with an apostrophe), checked on all the
+    cells joined in one string (a million ids in milliseconds); True when unsure (cells not all text)."""
+    try:
+        joined = "\n" + "\n".join(values.tolist())
+    except TypeError:
+        return True
+    return "\n'" in joined
 
 
-def _text_categories(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every column as a categorical of the cells' exact text (object categories, as pandas 2 reads them)."""
+def _plain_text_column(name: str) -> bool:
+    """Columns whose values are all different (``patient_id``): kept as plain text, not categories
+    (a dictionary of a million distinct ids would only cost time and memory)."""
+    col = COLUMN_BY_NAME.get(name)
+    return col is not None and col.unique
+
+
+def _parse_records(
+    path: str | os.PathLike[str],
+    body: bytes | memoryview | None,
+    delim: str,
+    names: list[str],
+    quoted: bool,
+    engine: str,
+) -> pd.DataFrame:
+    """The records (``body``, or the file after its one-line header when ``body`` is None), every cell as
+    its exact text: a categorical column (object categories) per header name, plain ``object`` text for
+    :func:`_plain_text_column`. Columns are labelled 0..n-1.
+
+    pyarrow's multi-threaded reader is used; pandas' C parser is the fallback (``engine="pandas"``, or
+    when pyarrow refuses the records, which the record scan should make impossible)."""
+    if engine not in ("pyarrow", "pandas"):
+        raise ValueError(f"engine: got {engine!r}; allowed: 'pyarrow' or 'pandas'")
+    try:
+        import pyarrow as pa
+    except ImportError:  # a dependency, but an environment without it still reads CSV (more slowly)
+        engine = "pandas"
+    if engine == "pyarrow":
+        try:
+            return _parse_arrow(path, body, delim, names, quoted)
+        except pa.ArrowInvalid:
+            # pyarrow refused a record the scan found well-formed (a quoting case where the csv module
+            # and pyarrow differ): pandas parses it, and the record count is checked as ever
+            pass
+    return _parse_pandas(path, body, delim, names)
+
+
+def _parse_arrow(
+    path: str | os.PathLike[str], body: bytes | memoryview | None, delim: str, names: list[str], quoted: bool
+) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    n = len(names)
+    labels = [str(k) for k in range(n)]
+    text_type = pa.dictionary(pa.int32(), pa.string())
+    types = {labels[k]: pa.string() if _plain_text_column(names[k]) else text_type for k in range(n)}
+    read = pacsv.ReadOptions(column_names=labels, skip_rows=1 if body is None else 0)
+    # without quotes in the file, quote handling is switched off: a lone " is then text, as in the scan
+    parse = pacsv.ParseOptions(
+        delimiter=delim,
+        quote_char='"' if quoted else False,
+        double_quote=True,
+        escape_char=False,
+        newlines_in_values=quoted,
+        ignore_empty_lines=False,
+    )
+    convert = pacsv.ConvertOptions(
+        column_types=types,
+        null_values=[],
+        true_values=[],
+        false_values=[],
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        check_utf8=False,  # UTF-8 already checked (_check_encoding)
+    )
+    source: Any = Path(path) if body is None else pa.BufferReader(pa.py_buffer(body))
+    table = pacsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert,
+                           memory_pool=_arrow_pool())  # fmt: skip
+    columns = table.columns
+    del table
+    out: dict[int, pd.Series] = {}
+    for k in range(n):
+        chunked = columns[k]
+        columns[k] = None  # freed column by column
+        if pa.types.is_dictionary(chunked.type):
+            whole = chunked.unify_dictionaries().combine_chunks() if chunked.num_chunks else None
+            if whole is None:
+                codes, cats = np.zeros(0, dtype=np.int32), []
+            else:
+                codes = whole.indices.to_numpy(zero_copy_only=False)
+                cats = whole.dictionary.to_pylist()
+            del whole
+            out[k] = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object),
+                                                         validate=False), copy=False)  # fmt: skip
+        else:
+            values = chunked.to_numpy(zero_copy_only=False)
+            out[k] = pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+        del chunked
+    return pd.DataFrame(out, copy=False)
+
+
+def _arrow_pool() -> Any:
+    """jemalloc when pyarrow has it, returning freed pages at once: the parsed table is freed column by
+    column while the frame is built, and with the default pool (mimalloc) or the system's malloc the
+    process kept those ~300 MB (many small blocks) until it ended (peak RSS 1.8 GB instead of 1.45 GB)."""
+    import pyarrow as pa
+
+    try:
+        pool = pa.jemalloc_memory_pool()
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:  # a pyarrow built without jemalloc (e.g. some conda or Windows builds)
+        return pa.default_memory_pool()
+    return pool
+
+
+def _parse_pandas(
+    path: str | os.PathLike[str], body: bytes | memoryview | None, delim: str, names: list[str]
+) -> pd.DataFrame:
+    """The fallback parser: pandas' C engine, every cell read as text then made categorical (object
+    categories: pandas 3 would infer their type, ``075`` -> 75, which loses what the validator must see)."""
+    options: dict[str, Any] = dict(
+        sep=delim, header=None, dtype=object, keep_default_na=False, na_filter=False,
+        skip_blank_lines=False, engine="c", names=range(len(names)), encoding="utf-8",
+    )  # fmt: skip
+    if body is None:
+        frame = pd.read_csv(path, skiprows=1, **options)
+    else:
+        frame = pd.read_csv(io.BytesIO(body), **options)
     for k in frame.columns:
-        codes, uniques = pd.factorize(frame[k].to_numpy(dtype=object))
+        values = frame[k].to_numpy(dtype=object)
+        if _plain_text_column(names[k]):
+            frame[k] = pd.Series(values, dtype=object, copy=False)
+            continue
+        codes, uniques = pd.factorize(values)
         frame[k] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
     return frame
 
 
-def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> RawTable:
+def read_csv_raw(
+    path: str | os.PathLike[str], *, text: str | None = None, engine: str = "pyarrow"
+) -> RawTable:
     """Read a cohort CSV file into a :class:`RawTable` of strings (cells not yet checked).
 
-    The bytes are read once and parsed by pandas' C engine into categorical columns (each distinct
-    string stored once). A record with the wrong number of fields or a NUL byte is that record's
-    error: it is left out and every other record is still read and checked.
+    The bytes are read once and scanned for the record layout (line numbers, field counts, blank lines,
+    NUL bytes); the well-formed records are then parsed by pyarrow's multi-threaded reader (``engine``;
+    ``"pandas"``: pandas' C parser) into categorical columns (each distinct string stored once). A record
+    with the wrong number of fields or a NUL byte is that record's error: it is left out and every other
+    record is still read and checked.
     """
     source = str(path)
     data = Path(path).read_bytes() if text is None else text.encode("utf-8")
@@ -284,24 +413,20 @@ def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> Ra
     if nul_lines:
         keep &= ~np.isin(first_line, np.fromiter(nul_lines, dtype=np.int64))
     rows = first_line[keep]
-    options: dict[str, Any] = dict(
-        sep=delim, header=None, dtype=_READ_DTYPE, keep_default_na=False, na_filter=False,
-        skip_blank_lines=False, engine="c", names=range(n_header), encoding="utf-8",
-    )  # fmt: skip
-    whole = plain_file and bool(keep[head + 1 :].all()) and int(rec_end[head]) == int(end[head])
+    quoted = b'"' in data
     if not len(rows):
         frame = pd.DataFrame({k: pd.Series([], dtype=object) for k in range(n_header)})
-    elif whole:  # every record after the header: the parser reads the file itself, our copy is freed
-        skip = int(first_line[head])
-        del data, begin, end, rec_begin, rec_end
-        frame = pd.read_csv(path, skiprows=skip, **options)
     else:
-        body = _kept_bytes(data, rec_begin, rec_end, keep)
-        del data
-        frame = pd.read_csv(io.BytesIO(body), **options)
+        whole = plain_file and bool(keep[head + 1 :].all()) and int(rec_end[head]) == int(end[head])
+        if whole and head == 0 and int(first_line[0]) == 1:
+            # every record after a one-line header: the parser reads the file itself, our copy is freed
+            del data, begin, end, rec_begin, rec_end
+            body: Any = None
+        else:
+            body = _kept_bytes(data, rec_begin, rec_end, keep)
+            del data
+        frame = _parse_records(path, body, delim, names, quoted, engine)
         del body
-    if _READ_DTYPE is object:
-        frame = _text_categories(frame)
     if len(frame) != len(rows):  # the C parser and the record scan disagree: refuse rather than misnumber
         raise CohortValidationError([Problem(None, None, None, "a well-formed CSV file",
                                              f"the file's records cannot be told apart ({len(frame)} parsed, "
@@ -337,6 +462,11 @@ def _blank_cells(s: pd.Series) -> np.ndarray:
         cats = s.cat.categories
         blank_u = np.append(np.asarray(cats.astype(str).str.strip() == "", dtype=bool), True)
         return blank_u[s.cat.codes.to_numpy()]
+    values = s.to_numpy(dtype=object)
+    try:  # plain text (the ids): one pass in Python, without pandas' per-cell overhead
+        return np.fromiter((not v.strip() for v in values.tolist()), dtype=bool, count=len(values))
+    except (AttributeError, TypeError):
+        pass
     return np.asarray(s.astype(object).fillna("").astype(str).str.strip() == "", dtype=bool)
 
 
