@@ -414,6 +414,7 @@ def read_csv_raw(
         keep &= ~np.isin(first_line, np.fromiter(nul_lines, dtype=np.int64))
     rows = first_line[keep]
     quoted = b'"' in data
+    frame: pd.DataFrame | None
     if not len(rows):
         frame = pd.DataFrame({k: pd.Series([], dtype=object) for k in range(n_header)})
     else:
@@ -425,11 +426,15 @@ def read_csv_raw(
         else:
             body = _kept_bytes(data, rec_begin, rec_end, keep)
             del data
-        frame = _parse_records(path, body, delim, names, quoted, engine)
+        try:
+            frame = _parse_records(path, body, delim, names, quoted, engine)
+        except pd.errors.ParserError:  # the fallback parser refused the records the scan found
+            frame = None
         del body
-    if len(frame) != len(rows):  # the C parser and the record scan disagree: refuse rather than misnumber
+    if frame is None or len(frame) != len(rows):  # parser and scan disagree: refuse rather than misnumber
+        parsed = "none" if frame is None else len(frame)
         raise CohortValidationError([Problem(None, None, None, "a well-formed CSV file",
-                                             f"the file's records cannot be told apart ({len(frame)} parsed, "
+                                             f"the file's records cannot be told apart ({parsed} parsed, "
                                              f"{len(rows)} found); check its quotes")], source)  # fmt: skip
     # drop blank records (rows of empty cells such as Excel's trailing ",,,")
     empty = np.ones(len(frame), dtype=bool)
