@@ -192,3 +192,31 @@ def test_records_the_fallback_parser_refuses_are_one_file_error(tmp_path):
     with pytest.raises(CohortValidationError, match="records cannot be told apart"):
         read_csv_raw(path, engine="pandas")
     assert read_csv_raw(path).frame["note"].tolist() == ["x", "\n"]  # pyarrow: the rest of the file
+
+
+@pytest.mark.parametrize(
+    ("name", "clean"),
+    [("plain", True), ("no final line end", True), ("blank lines and empty records", False),
+     ("ragged rows", False), ("quoted delimiters and newlines", False), ("bom and crlf", False),
+     ("nul bytes", False), ("semicolons", True)],
+)  # fmt: skip
+def test_usual_files_skip_the_record_scan(tmp_path, monkeypatch, name, clean):
+    """A file with its header on line 1 and no quotes, NUL bytes or ragged records is parsed without the
+    record scan (its rows are its lines); any other file still goes through the scan."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(TRICKY[name])
+    expected = read_csv_raw(path, engine="pandas")
+    scans = []
+    real = csv_io._scan_and_parse
+    monkeypatch.setattr(csv_io, "_scan_and_parse", lambda *a: scans.append(1) or real(*a))
+    raw = read_csv_raw(path)
+    assert (not scans) is clean
+    assert _cells(raw.frame) == _cells(expected.frame)
+    assert (raw.rows.tolist(), raw.notes) == (expected.rows.tolist(), expected.notes)
+
+
+def test_empty_lines_in_a_usual_file_keep_line_numbers(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes((HEADER + "\nP1,A,60,,x\n\nP2,B,70,,y\n\n").encode())
+    raw = read_csv_raw(path)
+    assert (raw.frame["patient_id"].tolist(), raw.rows.tolist()) == (["P1", "P2"], [2, 4])

@@ -327,37 +327,14 @@ def _parse_pandas(
     return frame
 
 
-def read_csv_raw(
-    path: str | os.PathLike[str], *, text: str | None = None, engine: str = "pyarrow"
-) -> RawTable:
-    """Read a cohort CSV file into a :class:`RawTable` of strings (cells not yet checked).
-
-    The bytes are read once and scanned for the record layout (line numbers, field counts, blank lines,
-    NUL bytes); the well-formed records are then parsed by pyarrow's multi-threaded reader (``engine``;
-    ``"pandas"``: pandas' C parser) into categorical columns (each distinct string stored once). A record
-    with the wrong number of fields or a NUL byte is that record's error: it is left out and every other
-    record is still read and checked.
-    """
-    source = str(path)
-    data = Path(path).read_bytes() if text is None else text.encode("utf-8")
-    _check_encoding(data, source)
-    plain_file = text is None  # the file's bytes are those parsed (no BOM, usual line ends)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-        plain_file = False
-    notes: list[Problem] = []
-    if b"\n" not in data and b"\r" in data:  # classic Mac line ends
-        data = data.replace(b"\r", b"\n")
-        plain_file = False
-    h_start, h_end = _header_record(data)
-    header = data[h_start:h_end].rstrip(b"\r").decode("utf-8")
-    if not header.strip():
-        raise CohortValidationError([Problem(1, None, None, "a header row", "the file is empty")], source)
-    delim = _delimiter(header)
-    if delim != ",":
-        notes.append(Problem(None, None, _DELIMITERS[delim], "comma-separated values",
-                             f"columns are separated by {_DELIMITERS[delim]}s, not commas; read as such",
-                             "warning"))  # fmt: skip
+def _scan_and_parse(
+    path: str | os.PathLike[str], box: list[bytes], delim: str, plain_file: bool, engine: str, source: str
+) -> tuple[pd.DataFrame, np.ndarray, int, list[str], list[Problem]]:
+    """(frame, row of each record, header row, column names, problems of records) through the record
+    layout: each line's fields counted, blank lines, NUL bytes and quoted cells found, then the
+    well-formed records parsed (rows numbered by their first line). The file's bytes come in ``box``,
+    emptied so that they are freed before the parser's copy is made."""
+    data = box.pop()
     bdelim = delim.encode("ascii")
     begin, end, line_fields = _layout_plain(data, bdelim)
     if b'"' in data:  # quoted fields may hold delimiters and line ends: records through the csv module
@@ -436,6 +413,79 @@ def read_csv_raw(
         raise CohortValidationError([Problem(None, None, None, "a well-formed CSV file",
                                              f"the file's records cannot be told apart ({parsed} parsed, "
                                              f"{len(rows)} found); check its quotes")], source)  # fmt: skip
+    return frame, rows, int(first_line[head]), names, problems
+
+
+def _parse_clean(
+    path: str | os.PathLike[str], data: bytes, delim: str, h_end: int
+) -> tuple[pd.DataFrame, np.ndarray, int, list[str], list[Problem]] | None:
+    """The usual file (header on line 1, no quotes, NUL bytes or lone carriage returns) parsed without
+    the record scan: pyarrow refuses a record with another number of fields than the header, and each
+    line is one record (an empty line a record of empty cells, dropped later), so record k is line k + 2
+    when pyarrow returns as many records as there are lines. ``None`` (then the scan and its exact
+    problems) for anything else."""
+    if b'"' in data or b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+        return None
+    n_lines = data.count(b"\n", h_end + 1) + (0 if data.endswith(b"\n") else 1)
+    if h_end >= len(data) - 1 or n_lines < 1:
+        return None
+    names = _header_names(data[: h_end + 1], delim)
+    if len(names) > MAX_COLUMNS:
+        return None
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None
+    try:
+        frame = _parse_arrow(path, None, delim, names, quoted=False)
+    except pa.ArrowInvalid:  # a ragged record: the scan says which
+        return None
+    if len(frame) != n_lines:
+        return None
+    return frame, np.arange(2, n_lines + 2, dtype=np.int64), 1, names, []
+
+
+def read_csv_raw(
+    path: str | os.PathLike[str], *, text: str | None = None, engine: str = "pyarrow"
+) -> RawTable:
+    """Read a cohort CSV file into a :class:`RawTable` of strings (cells not yet checked).
+
+    The bytes are read once and scanned for the record layout (line numbers, field counts, blank lines,
+    NUL bytes); the well-formed records are then parsed by pyarrow's multi-threaded reader (``engine``;
+    ``"pandas"``: pandas' C parser) into categorical columns (each distinct string stored once). A record
+    with the wrong number of fields or a NUL byte is that record's error: it is left out and every other
+    record is still read and checked.
+    """
+    source = str(path)
+    data = Path(path).read_bytes() if text is None else text.encode("utf-8")
+    _check_encoding(data, source)
+    plain_file = text is None  # the file's bytes are those parsed (no BOM, usual line ends)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        plain_file = False
+    notes: list[Problem] = []
+    if b"\n" not in data and b"\r" in data:  # classic Mac line ends
+        data = data.replace(b"\r", b"\n")
+        plain_file = False
+    h_start, h_end = _header_record(data)
+    header = data[h_start:h_end].rstrip(b"\r").decode("utf-8")
+    if not header.strip():
+        raise CohortValidationError([Problem(1, None, None, "a header row", "the file is empty")], source)
+    delim = _delimiter(header)
+    if delim != ",":
+        notes.append(Problem(None, None, _DELIMITERS[delim], "comma-separated values",
+                             f"columns are separated by {_DELIMITERS[delim]}s, not commas; read as such",
+                             "warning"))  # fmt: skip
+    scanned = None
+    if engine == "pyarrow" and plain_file and h_start == 0:
+        scanned = _parse_clean(path, data, delim, h_end)
+    if scanned is None:
+        box = [data]
+        del data
+        scanned = _scan_and_parse(path, box, delim, plain_file, engine, source)
+    else:
+        del data
+    frame, rows, header_line, names, problems = scanned
     # drop blank records (rows of empty cells such as Excel's trailing ",,,")
     empty = np.ones(len(frame), dtype=bool)
     for k in range(frame.shape[1]):
@@ -450,14 +500,17 @@ def read_csv_raw(
     for k, name in enumerate(names):
         if name == "":
             if (~_blank_cells(frame[k])).any():
-                notes.append(Problem(int(first_line[head]), None, None, "a column name",
+                notes.append(Problem(header_line, None, None, "a column name",
                                      f"column {k + 1} has values but no name"))  # fmt: skip
             continue
         keep_cols.append(k)
-    frame = frame[keep_cols]
+    if len(keep_cols) < frame.shape[1]:
+        frame = frame.iloc[:, keep_cols]
     frame.columns = pd.Index([names[k] for k in keep_cols])
-    frame = unneutralise(frame.reset_index(drop=True))
-    return RawTable(frame, np.asarray(rows, dtype=np.int64), header_row=int(first_line[head]),
+    if empty.any():
+        frame = frame.reset_index(drop=True)
+    frame = unneutralise(frame)
+    return RawTable(frame, np.asarray(rows, dtype=np.int64), header_row=header_line,
                     notes=notes + problems)  # fmt: skip
 
 
@@ -467,9 +520,11 @@ def _blank_cells(s: pd.Series) -> np.ndarray:
         cats = s.cat.categories
         blank_u = np.append(np.asarray(cats.astype(str).str.strip() == "", dtype=bool), True)
         return blank_u[s.cat.codes.to_numpy()]
-    values = s.to_numpy(dtype=object)
-    try:  # plain text (the ids): one pass in Python, without pandas' per-cell overhead
-        return np.fromiter((not v.strip() for v in values.tolist()), dtype=bool, count=len(values))
+    values = s.to_numpy(dtype=object).tolist()
+    try:  # plain text (the ids): none blank (the usual case) checked in one pass of C loops
+        if all(map(str.strip, values)):
+            return np.zeros(len(values), dtype=bool)
+        return np.fromiter((not v.strip() for v in values), dtype=bool, count=len(values))
     except (AttributeError, TypeError):
         pass
     return np.asarray(s.astype(object).fillna("").astype(str).str.strip() == "", dtype=bool)
