@@ -437,7 +437,8 @@ def _parse_clean(
     except ImportError:
         return None
     try:
-        frame = _parse_arrow(path, None, delim, names, quoted=False)
+        # from the bytes already read and checked (not the file again: it could have changed since)
+        frame = _parse_arrow(path, memoryview(data)[h_end + 1 :], delim, names, quoted=False)
     except pa.ArrowInvalid:  # a ragged record: the scan says which
         return None
     if len(frame) != n_lines:
@@ -450,11 +451,13 @@ def read_csv_raw(
 ) -> RawTable:
     """Read a cohort CSV file into a :class:`RawTable` of strings (cells not yet checked).
 
-    The bytes are read once and scanned for the record layout (line numbers, field counts, blank lines,
-    NUL bytes); the well-formed records are then parsed by pyarrow's multi-threaded reader (``engine``;
-    ``"pandas"``: pandas' C parser) into categorical columns (each distinct string stored once). A record
-    with the wrong number of fields or a NUL byte is that record's error: it is left out and every other
-    record is still read and checked.
+    The bytes are read once. The records are parsed by pyarrow's multi-threaded reader (``engine``;
+    ``"pandas"``: pandas' C parser, the fallback) into categorical columns of each cell's exact text (each
+    distinct string stored once; ``patient_id`` as plain text). A usual file (header on line 1, no
+    quotes, NUL bytes or ragged rows) is parsed as is, its rows being its lines; any other is first
+    scanned for its record layout (line numbers, field counts, blank lines, NUL bytes) and only its
+    well-formed records are parsed. A record with the wrong number of fields or a NUL byte is that
+    record's error: it is left out and every other record is still read and checked.
     """
     source = str(path)
     data = Path(path).read_bytes() if text is None else text.encode("utf-8")
