@@ -183,52 +183,158 @@ def unneutralise(frame: pd.DataFrame) -> pd.DataFrame:
                 frame[k] = s.cat.rename_categories(new)
             else:
                 frame[k] = s.astype(object).map(restore_text).astype("category")
-        elif s.dtype == object:
+        elif s.dtype == object and _may_be_neutralised(s.to_numpy()):
             frame[k] = s.map(lambda v: restore_text(v) if isinstance(v, str) else v)
     return frame
 
 
-#: pandas 2 reads ``dtype="category"`` with the cells' text as categories; pandas 3 infers the categories'
-#: type (``075`` -> 75, ``7e1`` -> 70.0), which loses what the validator must see: there the cells are read as
-#: text and made categorical with object (text) categories here.
-_READ_DTYPE: Any = "category" if int(pd.__version__.split(".")[0]) < 3 else object
+def _may_be_neutralised(values: np.ndarray) -> bool:
+    """False when no cell can be neutralised text (none begins with an apostrophe), checked on all the
+    cells joined in one string (a million ids in milliseconds); True when unsure (cells not all text)."""
+    try:
+        joined = "\n" + "\n".join(values.tolist())
+    except TypeError:
+        return True
+    return "\n'" in joined
 
 
-def _text_categories(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every column as a categorical of the cells' exact text (object categories, as pandas 2 reads them)."""
+def _plain_text_column(name: str) -> bool:
+    """Columns whose values are all different (``patient_id``): kept as plain text, not categories
+    (a dictionary of a million distinct ids would only cost time and memory)."""
+    col = COLUMN_BY_NAME.get(name)
+    return col is not None and col.unique
+
+
+def _parse_records(
+    path: str | os.PathLike[str],
+    body: bytes | memoryview | None,
+    delim: str,
+    names: list[str],
+    quoted: bool,
+    engine: str,
+) -> pd.DataFrame:
+    """The records (``body``, or the file after its one-line header when ``body`` is None), every cell as
+    its exact text: a categorical column (object categories) per header name, plain ``object`` text for
+    :func:`_plain_text_column`. Columns are labelled 0..n-1.
+
+    pyarrow's multi-threaded reader is used; pandas' C parser is the fallback (``engine="pandas"``, or
+    when pyarrow refuses the records, which the record scan should make impossible)."""
+    if engine not in ("pyarrow", "pandas"):
+        raise ValueError(f"engine: got {engine!r}; allowed: 'pyarrow' or 'pandas'")
+    try:
+        import pyarrow as pa
+    except ImportError:  # a dependency, but an environment without it still reads CSV (more slowly)
+        engine = "pandas"
+    if engine == "pyarrow":
+        try:
+            return _parse_arrow(path, body, delim, names, quoted)
+        except pa.ArrowInvalid:
+            # pyarrow refused a record the scan found well-formed (a quoting case where the csv module
+            # and pyarrow differ): pandas parses it, and the record count is checked as ever
+            pass
+    return _parse_pandas(path, body, delim, names)
+
+
+def _parse_arrow(
+    path: str | os.PathLike[str], body: bytes | memoryview | None, delim: str, names: list[str], quoted: bool
+) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    n = len(names)
+    labels = [str(k) for k in range(n)]
+    text_type = pa.dictionary(pa.int32(), pa.string())
+    types = {labels[k]: pa.string() if _plain_text_column(names[k]) else text_type for k in range(n)}
+    read = pacsv.ReadOptions(column_names=labels, skip_rows=1 if body is None else 0)
+    # without quotes in the file, quote handling is switched off: a lone " is then text, as in the scan
+    parse = pacsv.ParseOptions(
+        delimiter=delim,
+        quote_char='"' if quoted else False,
+        double_quote=True,
+        escape_char=False,
+        newlines_in_values=quoted,
+        ignore_empty_lines=False,
+    )
+    convert = pacsv.ConvertOptions(
+        column_types=types,
+        null_values=[],
+        true_values=[],
+        false_values=[],
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        check_utf8=False,  # UTF-8 already checked (_check_encoding)
+    )
+    source: Any = Path(path) if body is None else pa.BufferReader(pa.py_buffer(body))
+    table = pacsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert,
+                           memory_pool=_arrow_pool())  # fmt: skip
+    columns = table.columns
+    del table
+    out: dict[int, pd.Series] = {}
+    for k in range(n):
+        chunked = columns[k]
+        columns[k] = None  # freed column by column
+        if pa.types.is_dictionary(chunked.type):
+            whole = chunked.unify_dictionaries().combine_chunks() if chunked.num_chunks else None
+            if whole is None:
+                codes, cats = np.zeros(0, dtype=np.int32), []
+            else:
+                codes = whole.indices.to_numpy(zero_copy_only=False)
+                cats = whole.dictionary.to_pylist()
+            del whole
+            out[k] = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object),
+                                                         validate=False), copy=False)  # fmt: skip
+        else:
+            values = chunked.to_numpy(zero_copy_only=False)
+            out[k] = pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+        del chunked
+    return pd.DataFrame(out, copy=False)
+
+
+def _arrow_pool() -> Any:
+    """jemalloc when pyarrow has it: the parsed table is freed column by column while the frame is built,
+    and jemalloc gives those pages back after its decay time (measured: before validation reaches its
+    peak); with the default pool (mimalloc) or the system's malloc the process kept those ~300 MB
+    (many small blocks) until it ended (1,000,000 rows: peak RSS 1.8 GB instead of 1.3 GB). A decay of 0
+    gave the same peak for 0.6 s more system time."""
+    import pyarrow as pa
+
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without jemalloc (e.g. some conda or Windows builds)
+        return pa.default_memory_pool()
+
+
+def _parse_pandas(
+    path: str | os.PathLike[str], body: bytes | memoryview | None, delim: str, names: list[str]
+) -> pd.DataFrame:
+    """The fallback parser: pandas' C engine, every cell read as text then made categorical (object
+    categories: pandas 3 would infer their type, ``075`` -> 75, which loses what the validator must see)."""
+    options: dict[str, Any] = dict(
+        sep=delim, header=None, dtype=object, keep_default_na=False, na_filter=False,
+        skip_blank_lines=False, engine="c", names=range(len(names)), encoding="utf-8",
+    )  # fmt: skip
+    if body is None:
+        frame = pd.read_csv(path, skiprows=1, **options)
+    else:
+        frame = pd.read_csv(io.BytesIO(body), **options)
     for k in frame.columns:
-        codes, uniques = pd.factorize(frame[k].to_numpy(dtype=object))
+        values = frame[k].to_numpy(dtype=object)
+        if _plain_text_column(names[k]):
+            frame[k] = pd.Series(values, dtype=object, copy=False)
+            continue
+        codes, uniques = pd.factorize(values)
         frame[k] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
     return frame
 
 
-def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> RawTable:
-    """Read a cohort CSV file into a :class:`RawTable` of strings (cells not yet checked).
-
-    The bytes are read once and parsed by pandas' C engine into categorical columns (each distinct
-    string stored once). A record with the wrong number of fields or a NUL byte is that record's
-    error: it is left out and every other record is still read and checked.
-    """
-    source = str(path)
-    data = Path(path).read_bytes() if text is None else text.encode("utf-8")
-    _check_encoding(data, source)
-    plain_file = text is None  # the file's bytes are those parsed (no BOM, usual line ends)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-        plain_file = False
-    notes: list[Problem] = []
-    if b"\n" not in data and b"\r" in data:  # classic Mac line ends
-        data = data.replace(b"\r", b"\n")
-        plain_file = False
-    h_start, h_end = _header_record(data)
-    header = data[h_start:h_end].rstrip(b"\r").decode("utf-8")
-    if not header.strip():
-        raise CohortValidationError([Problem(1, None, None, "a header row", "the file is empty")], source)
-    delim = _delimiter(header)
-    if delim != ",":
-        notes.append(Problem(None, None, _DELIMITERS[delim], "comma-separated values",
-                             f"columns are separated by {_DELIMITERS[delim]}s, not commas; read as such",
-                             "warning"))  # fmt: skip
+def _scan_and_parse(
+    path: str | os.PathLike[str], box: list[bytes], delim: str, plain_file: bool, engine: str, source: str
+) -> tuple[pd.DataFrame, np.ndarray, int, list[str], list[Problem]]:
+    """(frame, row of each record, header row, column names, problems of records) through the record
+    layout: each line's fields counted, blank lines, NUL bytes and quoted cells found, then the
+    well-formed records parsed (rows numbered by their first line). The file's bytes come in ``box``,
+    emptied so that they are freed before the parser's copy is made."""
+    data = box.pop()
     bdelim = delim.encode("ascii")
     begin, end, line_fields = _layout_plain(data, bdelim)
     if b'"' in data:  # quoted fields may hold delimiters and line ends: records through the csv module
@@ -284,28 +390,105 @@ def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> Ra
     if nul_lines:
         keep &= ~np.isin(first_line, np.fromiter(nul_lines, dtype=np.int64))
     rows = first_line[keep]
-    options: dict[str, Any] = dict(
-        sep=delim, header=None, dtype=_READ_DTYPE, keep_default_na=False, na_filter=False,
-        skip_blank_lines=False, engine="c", names=range(n_header), encoding="utf-8",
-    )  # fmt: skip
-    whole = plain_file and bool(keep[head + 1 :].all()) and int(rec_end[head]) == int(end[head])
+    quoted = b'"' in data
+    frame: pd.DataFrame | None
     if not len(rows):
         frame = pd.DataFrame({k: pd.Series([], dtype=object) for k in range(n_header)})
-    elif whole:  # every record after the header: the parser reads the file itself, our copy is freed
-        skip = int(first_line[head])
-        del data, begin, end, rec_begin, rec_end
-        frame = pd.read_csv(path, skiprows=skip, **options)
     else:
-        body = _kept_bytes(data, rec_begin, rec_end, keep)
-        del data
-        frame = pd.read_csv(io.BytesIO(body), **options)
+        whole = plain_file and bool(keep[head + 1 :].all()) and int(rec_end[head]) == int(end[head])
+        if whole and head == 0 and int(first_line[0]) == 1:
+            # every record after a one-line header: the parser reads the file itself, our copy is freed
+            del data, begin, end, rec_begin, rec_end
+            body: Any = None
+        else:
+            body = _kept_bytes(data, rec_begin, rec_end, keep)
+            del data
+        try:
+            frame = _parse_records(path, body, delim, names, quoted, engine)
+        except pd.errors.ParserError:  # the fallback parser refused the records the scan found
+            frame = None
         del body
-    if _READ_DTYPE is object:
-        frame = _text_categories(frame)
-    if len(frame) != len(rows):  # the C parser and the record scan disagree: refuse rather than misnumber
+    if frame is None or len(frame) != len(rows):  # parser and scan disagree: refuse rather than misnumber
+        parsed = "none" if frame is None else len(frame)
         raise CohortValidationError([Problem(None, None, None, "a well-formed CSV file",
-                                             f"the file's records cannot be told apart ({len(frame)} parsed, "
+                                             f"the file's records cannot be told apart ({parsed} parsed, "
                                              f"{len(rows)} found); check its quotes")], source)  # fmt: skip
+    return frame, rows, int(first_line[head]), names, problems
+
+
+def _parse_clean(
+    path: str | os.PathLike[str], data: bytes, delim: str, h_end: int
+) -> tuple[pd.DataFrame, np.ndarray, int, list[str], list[Problem]] | None:
+    """The usual file (header on line 1, no quotes, NUL bytes or lone carriage returns) parsed without
+    the record scan: pyarrow refuses a record with another number of fields than the header, and each
+    line is one record (an empty line a record of empty cells, dropped later), so record k is line k + 2
+    when pyarrow returns as many records as there are lines. ``None`` (then the scan and its exact
+    problems) for anything else."""
+    if b'"' in data or b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+        return None
+    n_lines = data.count(b"\n", h_end + 1) + (0 if data.endswith(b"\n") else 1)
+    if h_end >= len(data) - 1 or n_lines < 1:
+        return None
+    names = _header_names(data[: h_end + 1], delim)
+    if len(names) > MAX_COLUMNS:
+        return None
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None
+    try:
+        # from the bytes already read and checked (not the file again: it could have changed since)
+        frame = _parse_arrow(path, memoryview(data)[h_end + 1 :], delim, names, quoted=False)
+    except pa.ArrowInvalid:  # a ragged record: the scan says which
+        return None
+    if len(frame) != n_lines:
+        return None
+    return frame, np.arange(2, n_lines + 2, dtype=np.int64), 1, names, []
+
+
+def read_csv_raw(
+    path: str | os.PathLike[str], *, text: str | None = None, engine: str = "pyarrow"
+) -> RawTable:
+    """Read a cohort CSV file into a :class:`RawTable` of strings (cells not yet checked).
+
+    The bytes are read once. The records are parsed by pyarrow's multi-threaded reader (``engine``;
+    ``"pandas"``: pandas' C parser, the fallback) into categorical columns of each cell's exact text (each
+    distinct string stored once; ``patient_id`` as plain text). A usual file (header on line 1, no
+    quotes, NUL bytes or ragged rows) is parsed as is, its rows being its lines; any other is first
+    scanned for its record layout (line numbers, field counts, blank lines, NUL bytes) and only its
+    well-formed records are parsed. A record with the wrong number of fields or a NUL byte is that
+    record's error: it is left out and every other record is still read and checked.
+    """
+    source = str(path)
+    data = Path(path).read_bytes() if text is None else text.encode("utf-8")
+    _check_encoding(data, source)
+    plain_file = text is None  # the file's bytes are those parsed (no BOM, usual line ends)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        plain_file = False
+    notes: list[Problem] = []
+    if b"\n" not in data and b"\r" in data:  # classic Mac line ends
+        data = data.replace(b"\r", b"\n")
+        plain_file = False
+    h_start, h_end = _header_record(data)
+    header = data[h_start:h_end].rstrip(b"\r").decode("utf-8")
+    if not header.strip():
+        raise CohortValidationError([Problem(1, None, None, "a header row", "the file is empty")], source)
+    delim = _delimiter(header)
+    if delim != ",":
+        notes.append(Problem(None, None, _DELIMITERS[delim], "comma-separated values",
+                             f"columns are separated by {_DELIMITERS[delim]}s, not commas; read as such",
+                             "warning"))  # fmt: skip
+    scanned = None
+    if engine == "pyarrow" and plain_file and h_start == 0:
+        scanned = _parse_clean(path, data, delim, h_end)
+    if scanned is None:
+        box = [data]
+        del data
+        scanned = _scan_and_parse(path, box, delim, plain_file, engine, source)
+    else:
+        del data
+    frame, rows, header_line, names, problems = scanned
     # drop blank records (rows of empty cells such as Excel's trailing ",,,")
     empty = np.ones(len(frame), dtype=bool)
     for k in range(frame.shape[1]):
@@ -320,14 +503,17 @@ def read_csv_raw(path: str | os.PathLike[str], *, text: str | None = None) -> Ra
     for k, name in enumerate(names):
         if name == "":
             if (~_blank_cells(frame[k])).any():
-                notes.append(Problem(int(first_line[head]), None, None, "a column name",
+                notes.append(Problem(header_line, None, None, "a column name",
                                      f"column {k + 1} has values but no name"))  # fmt: skip
             continue
         keep_cols.append(k)
-    frame = frame[keep_cols]
+    if len(keep_cols) < frame.shape[1]:
+        frame = frame.iloc[:, keep_cols]
     frame.columns = pd.Index([names[k] for k in keep_cols])
-    frame = unneutralise(frame.reset_index(drop=True))
-    return RawTable(frame, np.asarray(rows, dtype=np.int64), header_row=int(first_line[head]),
+    if empty.any():
+        frame = frame.reset_index(drop=True)
+    frame = unneutralise(frame)
+    return RawTable(frame, np.asarray(rows, dtype=np.int64), header_row=header_line,
                     notes=notes + problems)  # fmt: skip
 
 
@@ -337,6 +523,13 @@ def _blank_cells(s: pd.Series) -> np.ndarray:
         cats = s.cat.categories
         blank_u = np.append(np.asarray(cats.astype(str).str.strip() == "", dtype=bool), True)
         return blank_u[s.cat.codes.to_numpy()]
+    values = s.to_numpy(dtype=object).tolist()
+    try:  # plain text (the ids): none blank (the usual case) checked in one pass of C loops
+        if all(map(str.strip, values)):
+            return np.zeros(len(values), dtype=bool)
+        return np.fromiter((not v.strip() for v in values), dtype=bool, count=len(values))
+    except (AttributeError, TypeError):
+        pass
     return np.asarray(s.astype(object).fillna("").astype(str).str.strip() == "", dtype=bool)
 
 

@@ -101,8 +101,9 @@ def _by_uniques(series: pd.Series, fn: Callable[[Any], tuple[Any, bool, str | No
     present_u[-1] = False
     hints.append(None)
     typed = typed_u[codes]
-    present = present_u[codes]
-    bad = ~ok_u[codes]
+    # the usual case costs no gather: every distinct value valid, and non-empty
+    present = (codes >= 0) if present_u[:-1].all() else present_u[codes]
+    bad = ~ok_u[codes] if not ok_u.all() else np.zeros(len(codes), dtype=bool)
     return _Parsed(
         typed,
         present,
@@ -138,9 +139,32 @@ def _parse_numeric_fast(col: Column, series: pd.Series) -> _Parsed:
     return _Parsed(typed, present, bad, raw=lambda i: float(x[i]), detail=lambda i: None)
 
 
+def _stripped_texts(values: np.ndarray) -> np.ndarray | None:
+    """Each text stripped, empty text as NaN (an object array); ``None`` unless every value is text."""
+    try:
+        return np.array([v.strip() or np.nan for v in values.tolist()] + [np.nan], dtype=object)[:-1]
+    except AttributeError:  # a missing value or a number among the texts: the general path
+        return None
+
+
+def _text_parsed(typed: np.ndarray, present: np.ndarray) -> _Parsed:
+    """A text column: any text is valid; the value shown in messages is the stripped text."""
+    bad = np.zeros(len(typed), dtype=bool)
+    return _Parsed(typed, present, bad, raw=lambda i: typed[i], detail=lambda i: None)
+
+
 def _parse_text(series: pd.Series) -> _Parsed:
-    if isinstance(series.dtype, pd.CategoricalDtype):
+    if isinstance(series.dtype, pd.CategoricalDtype):  # the reader's categories: stripped once each
+        typed_u = _stripped_texts(np.asarray(series.cat.categories, dtype=object))
+        if typed_u is not None:
+            typed = np.append(typed_u, np.nan)[series.cat.codes.to_numpy()]
+            present = np.append(pd.notna(typed_u), False)[series.cat.codes.to_numpy()]
+            return _text_parsed(typed, present)
         series = series.astype(object)
+    if series.dtype == object:
+        typed = _stripped_texts(series.to_numpy())
+        if typed is not None:  # all text (the ids): one pass in Python, without pandas' per-cell overhead
+            return _text_parsed(typed, pd.notna(typed))
     if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         s = series.astype(object).str.strip()
     else:
@@ -320,6 +344,11 @@ def _check_ids(p: _Parsed, rows: np.ndarray, out: _Collector) -> None:
     typed = p.typed
     if isinstance(typed, np.ndarray) and not typed.flags.writeable:  # pandas 3 (copy-on-write) views
         typed = p.typed = typed.copy()
+    ids = typed[p.present].tolist()
+    if ids:
+        joined = "".join(ids)  # a million ids checked at once: printable ASCII and short (the usual case)
+        if joined.isascii() and not _ASCII_CONTROL_RE.search(joined) and max(map(len, ids)) <= MAX_ID_CHARS:
+            return
     s = pd.Series(typed, dtype=object)
     odd = s.str.contains(r"[^\x20-\x7e]", regex=True, na=False) | (s.str.len() > MAX_ID_CHARS)
     for i in np.flatnonzero(odd.to_numpy(dtype=bool) & p.present).tolist():  # plain ASCII ids skip the loop
@@ -621,9 +650,10 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
     for suffix, (items, total) in BARTHEL_ITEM_SETS.items():
         if not all(c in t.columns for c in items) or total not in t.columns:
             continue
-        block = t[list(items)].to_numpy(dtype=float)
-        complete = ~np.isnan(block).any(axis=1)
-        sums = block.sum(axis=1)
+        sums = np.zeros(n)  # column by column: no (rows x 10) copy of the items
+        for c in items:
+            sums += t[c].to_numpy(dtype=float)
+        complete = ~np.isnan(sums)
         tot = t[total].to_numpy()
         pos = np.flatnonzero(complete & ~np.isnan(tot) & (sums != tot))
         label = f"barthel_*{suffix}"
@@ -685,11 +715,15 @@ def _cross_rules(t: pd.DataFrame, parsed: dict[str, _Parsed], out: _Collector) -
         )
 
 
+_SCORE_COMPONENTS = frozenset(TOKUHASHI_COMPONENTS) | frozenset(SINS_COMPONENTS)
+
+
 def _typed_codes(parsed: dict[str, _Parsed]) -> dict[str, tuple[np.ndarray, list[Any]]]:
-    """Column -> (codes of the typed values, -1 when missing or invalid; the typed value of each code)."""
+    """Column -> (codes of the typed values, -1 when missing or invalid; the typed value of each code), for
+    the components of the scores whose totals are checked (``_totals.compute``)."""
     out: dict[str, tuple[np.ndarray, list[Any]]] = {}
     for name, p in parsed.items():
-        if p.codes is None or p.typed_u is None:
+        if name not in _SCORE_COMPONENTS or p.codes is None or p.typed_u is None:
             continue
         values = p.typed_u.tolist()
         valid = np.array([not (isinstance(v, float) and math.isnan(v)) for v in values], dtype=bool)
