@@ -25,6 +25,7 @@ from spinemet.cohort.codes import MISSING_TOKENS, canonical_code, is_missing_tok
 from spinemet.cohort.schema import COLUMN_BY_NAME, Column
 
 __all__ = [
+    "ASCII_CONTROL_RE",
     "MAX_CELL_CHARS",
     "MAX_ID_CHARS",
     "SHOWN_CHARS",
@@ -58,7 +59,7 @@ _FRANKEL_D_RE = re.compile(r"^[Dd]\s*\.?\s*(\d+)$")
 # Characters that make two ids look the same while they differ: controls (Cc), format characters such as
 # the zero-width space or the BOM (Cf), line/paragraph separators (Zl, Zp), unassigned/private (Cn, Co).
 _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cn", "Co", "Cs"})
-_ASCII_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+ASCII_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # ------------------------------------------------------------------- numpy/pandas scalars, if loaded
@@ -288,7 +289,7 @@ def id_fault(text: str) -> str | None:
     if len(text) > MAX_ID_CHARS:
         return f"patient_id: has {len(text)} characters; allowed: at most {MAX_ID_CHARS}"
     if text.isascii():
-        bad = _ASCII_CONTROL_RE.search(text)
+        bad = ASCII_CONTROL_RE.search(text)
         char = bad.group() if bad else None
     else:
         char = next((c for c in text if unicodedata.category(c) in _INVISIBLE or c in "\u00a0\u3000"), None)

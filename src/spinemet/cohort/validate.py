@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from spinemet.cohort.cell_rules import (
+    ASCII_CONTROL_RE,
     MAX_CELL_CHARS,
     MAX_ID_CHARS,
     SHOWN_CHARS,
@@ -347,7 +348,7 @@ def _check_ids(p: _Parsed, rows: np.ndarray, out: _Collector) -> None:
     ids = typed[p.present].tolist()
     if ids:
         joined = "".join(ids)  # a million ids checked at once: printable ASCII and short (the usual case)
-        if joined.isascii() and not _ASCII_CONTROL_RE.search(joined) and max(map(len, ids)) <= MAX_ID_CHARS:
+        if joined.isascii() and not ASCII_CONTROL_RE.search(joined) and max(map(len, ids)) <= MAX_ID_CHARS:
             return
     s = pd.Series(typed, dtype=object)
     odd = s.str.contains(r"[^\x20-\x7e]", regex=True, na=False) | (s.str.len() > MAX_ID_CHARS)
