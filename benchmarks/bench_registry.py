@@ -237,6 +237,8 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--sizes", help="comma-separated numbers of patients (default 100000,1000000)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--modes", default="import,store,export,eav",
+                        help="comma-separated tasks (eav runs at <= 100,000 patients only)")
     opts = parser.parse_args()
     if opts.child:
         child(*opts.child[:3], opts.child[3] if len(opts.child) > 3 else None)
@@ -272,7 +274,7 @@ def main() -> int:
                 env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
             )
             for backend in backends:
-                modes = ["import", "store", "export"] + (["eav"] if n <= 100_000 else [])
+                modes = [m for m in opts.modes.split(",") if m != "eav" or n <= 100_000]
                 for mode in modes:
                     url = _new_db(backend, tmp)
                     try:
