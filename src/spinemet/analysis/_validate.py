@@ -214,10 +214,20 @@ def timefix_clusters(ut: np.ndarray) -> np.ndarray | None:
     if ut.size < 2:
         return None
     dy = np.diff(ut)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tied = (dy <= TIMEFIX_TOLERANCE) | (dy / np.mean(np.abs(ut)) <= TIMEFIX_TOLERANCE)
-    if not tied.any():
+    mean = np.mean(ut if ut[0] >= 0 else np.abs(ut))  # |ut| = ut for times >= 0 (the same sum)
+    # R's test (dy <= tol or dy / mean <= tol) on the gaps that can pass it: dy / mean is monotone in dy,
+    # so a gap above both tol and tol * mean (with room for rounding) cannot
+    bound = max(TIMEFIX_TOLERANCE, TIMEFIX_TOLERANCE * float(mean) * (1 + 1e-9))
+    near = np.flatnonzero(dy <= bound)
+    if near.size == 0:
         return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gaps = dy[near]
+        hit = (gaps <= TIMEFIX_TOLERANCE) | (gaps / mean <= TIMEFIX_TOLERANCE)
+    if not hit.any():
+        return None
+    tied = np.zeros(dy.size, dtype=bool)
+    tied[near[hit]] = True
     keep = np.empty(ut.size, dtype=bool)
     keep[0] = True
     np.logical_not(tied, out=keep[1:])

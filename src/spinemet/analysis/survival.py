@@ -399,10 +399,16 @@ def kaplan_meier(
             n_event = np.add.reduceat(n_event, first)
             n_risk = n_risk[first]
     n_censor = n_total - n_event
-    surv = np.cumprod(1.0 - n_event / n_risk)
+    # S = cumprod(1 - d / n); Greenwood: sqrt(cumsum(d / (n (n - d)))) - each in one buffer, in place
+    surv = np.divide(n_event, n_risk)
+    np.subtract(1.0, surv, out=surv)
+    np.cumprod(surv, out=surv)
     with np.errstate(divide="ignore", invalid="ignore"):
-        term = n_event / (n_risk * (n_risk - n_event))  # 0 without events; Inf when all at risk die
-    se_log = np.sqrt(np.cumsum(term))  # Greenwood; Inf once S reaches 0 (as R)
+        se_log = np.subtract(n_risk, n_event)
+        np.multiply(n_risk, se_log, out=se_log)
+        np.divide(n_event, se_log, out=se_log)  # 0 without events; Inf when all at risk die
+    np.cumsum(se_log, out=se_log)
+    np.sqrt(se_log, out=se_log)  # Greenwood; Inf once S reaches 0 (as R)
     z = _z(level, ci_method)
 
     median_se = float("nan")
