@@ -105,11 +105,11 @@ def compute(
     import pandas as pd
 
     n = len(t)
-    fn = _score_function(score)
+    base_total = baseline_total(score)
     comps = _component_frame(score, t)
     totals = np.full(n, np.nan)
     failures: list[tuple[int, str]] = []
-    if fn is None or n == 0:
+    if base_total is None or n == 0:
         return totals, lambda i: "", failures
     known = dict(codes or {})
     if "main_level" in t.columns:
@@ -123,7 +123,6 @@ def compute(
         complete &= codes >= 0
     if not complete.any():
         return totals, lambda i: "", failures
-    base_total = float(fn(**_BASELINES[score]).total)
     acc = np.full(n, base_total)
     failed = np.zeros(n, dtype=bool)
     points_of: dict[str, dict[Any, float | None]] = {}
