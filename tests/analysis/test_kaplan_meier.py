@@ -22,6 +22,7 @@ from spinemet.errors import InvalidInputError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 survival = importlib.import_module("spinemet.analysis.survival")
+_validate = importlib.import_module("spinemet.analysis._validate")
 DATASETS = ("lung", "lung_ecog", "veteran", "ovarian", "pbc", "pbc_stage", "demo", "spssmac")
 DEMO_CSV = Path(__file__).resolve().parents[2] / "src/spinemet/cohort/data/demo_cohort.csv"
 CI_TYPES = ("log", "plain", "log-log")
@@ -211,11 +212,25 @@ def test_accepts_bool_event_and_pandas() -> None:
     assert d["n"] == 4 and d["n_events"] == 3 and len(d["table"]) == 4
 
 
+def test_negative_zero_time_is_zero() -> None:
+    """-0.0 is a valid time (>= 0), counted as 0.0 on both counting paths."""
+    for t in ([-0.0, 1.0, 0.0], [-0.0, 1.25, 0.0]):
+        km = kaplan_meier(t, [1, 0, 1])
+        np.testing.assert_array_equal(km.time, [0.0, t[1]])
+        np.testing.assert_array_equal(km.n_event, [2, 0])
+        assert not np.signbit(km.time).any()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field", "fragment"),
     [
         ({"time": [1, 2, -1, 3], "event": [1, 0, 1, 1]}, "time", "index 2"),
         ({"time": [1, 2, np.nan], "event": [1, 0, 1]}, "time", "index 2"),
+        ({"time": [1, np.inf, 3], "event": [1, 0, 1]}, "time", "index 1"),
+        ({"time": [1, -np.inf, 3], "event": [1, 0, 1]}, "time", "index 1"),
+        ({"time": [1, 2, -1e-300], "event": [1, 0, 1]}, "time", "index 2"),
+        ({"time": [1, 2, 3], "event": np.array([1, -1, 0], dtype=np.int8)}, "event", "index 1"),
+        ({"time": [1, 2, 3], "event": np.array([0, 1, 2], dtype=np.uint16)}, "event", "index 2"),
         ({"time": [1, 2, 3], "event": [1, 2, 1]}, "event", "index 1"),
         ({"time": [1, 2, 3], "event": [1, 0]}, "event", "length 2"),
         ({"time": [], "event": []}, "time", "at least one"),
@@ -295,3 +310,40 @@ def test_grid_detection_is_exact() -> None:
     cells, scale2, offset2 = survival._discrete_keys(t, events=e)
     assert (scale2, offset2) == (scale, offset)
     np.testing.assert_array_equal(cells, keys * 2 + e)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_timefix_merge_sums_each_run_in_order(seed: int) -> None:
+    """Merging the tied times (runs of 2 and more, at the start and at the end too) sums each run's counts
+    left to right, as R's survfit C code accumulates them, weighted (fractional) counts included, bit for
+    bit; whole counts equal np.add.reduceat's; n_risk is that of the run's first time."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 400))
+    tied_mask = rng.random(n) < (0.05, 0.3, 0.9)[seed % 3]
+    tied_mask[0] = False
+    if seed == 4:
+        tied_mask[1:] = True  # everything ties to the first time
+    ut = np.cumsum(np.where(tied_mask, 1e-12, 1.0)) + 1.0  # ties: gaps of rounding size
+    tied = _validate.timefix_tied(ut)
+    first = _validate.timefix_clusters(ut)
+    if not tied_mask.any():
+        assert tied is None and first is None
+        return
+    np.testing.assert_array_equal(tied, np.flatnonzero(tied_mask))
+    runs = np.split(np.arange(n), first[1:])
+    for counts in (rng.uniform(0.1, 3.0, (2, n)), rng.integers(0, 5, (2, n)).astype(float)):
+        n_total, n_event = counts[0] + counts[1], counts[1]
+        n_risk = np.cumsum(n_total[::-1])[::-1]
+        got = survival._merge_tied(tied, ut, n_total, n_event, n_risk)
+        np.testing.assert_array_equal(got[0], ut[first])
+        np.testing.assert_array_equal(got[3], n_risk[first])
+        for g, c in ((got[1], n_total), (got[2], n_event)):
+            in_order = []
+            for run in runs:
+                total = c[run[0]]
+                for i in run[1:]:
+                    total += c[i]
+                in_order.append(total)
+            np.testing.assert_array_equal(g, in_order)
+        if counts.dtype == float and np.all(counts == np.round(counts)):
+            np.testing.assert_array_equal(got[1], np.add.reduceat(n_total, first))

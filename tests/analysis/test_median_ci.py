@@ -103,7 +103,7 @@ def _banded_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     cases = [(_num(c["time"]), _num(c["event"])) for c in EDGE["cases"]]
     rng = np.random.default_rng(20261204)
     for k in range(60):
-        n = int(rng.choice([3, 8, 40, 300, 5000]))
+        n = int(rng.choice([3, 8, 40, 300, 5000, 60_000]))
         t = rng.exponential(10, n)
         if k % 3:
             t = np.round(t, int(rng.integers(0, 2)))
@@ -114,20 +114,58 @@ def _banded_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     return cases
 
 
+@pytest.mark.parametrize("block", [1, 7, 64, median_ci.BLOCK])
 @pytest.mark.parametrize("ct", ["log", "plain"])
-def test_banded_quantile_equals_full_band(ct: str) -> None:
-    """r_quantile_banded (the band computed only near the answer) gives r_quantile's numbers on the full
-    band, bit for bit, for every probability and curve (what kaplan_meier's median relies on)."""
+def test_banded_quantile_equals_full_band(ct: str, block: int) -> None:
+    """r_quantile_banded (the band computed only in the blocks that can hold the answer) gives
+    r_quantile's numbers on the full band, bit for bit, for every probability and curve, with and without
+    the envelope that lets it skip blocks (what kaplan_meier's median relies on); small blocks put block
+    edges everywhere."""
+    from spinemet.analysis.survival import band_envelope
+
     checked = 0
     for t, e in _banded_cases():
+        if block < 64 and t.size > 5000:
+            continue  # block edges everywhere on the smaller curves; the large ones at 64 and BLOCK
         km = kaplan_meier(t, e, ci_method=ct)
         for p in (0.1, 0.25, 0.5, 0.75, 0.9):
             full = r_quantile(km.time, km.surv, km.lower, km.upper, p)
-            banded = median_ci.r_quantile_banded(
-                km.time, km.surv, lambda i, j, km=km: (km.lower[i:j], km.upper[i:j]), p
-            )
-            np.testing.assert_array_equal(np.array(banded), np.array(full), err_msg=f"p={p}, n={t.size}")
-            checked += 1
+            for envelope in (None, lambda i, j, km=km: band_envelope(km.surv, km.se_log, km._z, ct, i, j)):
+                banded = median_ci.r_quantile_banded(
+                    km.time,
+                    km.surv,
+                    lambda i, j, km=km: (km.lower[i:j], km.upper[i:j]),
+                    p,
+                    envelope=envelope,
+                    block=block,
+                )
+                np.testing.assert_array_equal(
+                    np.array(banded), np.array(full), err_msg=f"p={p}, n={t.size}, {envelope}"
+                )
+                checked += 1
         whole = r_quantile(km.time, km.surv, km.lower, km.upper, 0.5)
         np.testing.assert_array_equal(np.array((km.median, *km.median_ci)), np.array(whole))
-    assert checked > 300
+    assert checked > (300 if block >= 64 else 200)
+
+
+@pytest.mark.parametrize("ct", ["log", "plain"])
+def test_banded_quantile_computes_the_band_near_the_answer_only(ct: str) -> None:
+    """With the envelope, a curve of 10^6 points has its band computed in a few blocks around the
+    crossings (not along the whole curve), and the answer is still the full band's."""
+    from spinemet.analysis.survival import band_envelope
+
+    rng = np.random.default_rng(5)
+    t = rng.exponential(10, 1_000_000)
+    e = (rng.random(t.size) < 0.7).astype(float)
+    km = kaplan_meier(t, e, ci_method=ct)
+    computed: list[int] = []
+
+    def band(i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+        computed.append(j - i)
+        return km.lower[i:j], km.upper[i:j]
+
+    got = median_ci.r_quantile_banded(
+        km.time, km.surv, band, 0.5, envelope=lambda i, j: band_envelope(km.surv, km.se_log, km._z, ct, i, j)
+    )
+    assert got == r_quantile(km.time, km.surv, km.lower, km.upper, 0.5)
+    assert 0 < sum(computed) <= 8 * median_ci.BLOCK, sum(computed)

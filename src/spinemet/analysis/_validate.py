@@ -29,6 +29,7 @@ __all__ = [
     "timefix",
     "timefix_clusters",
     "timefix_sorted",
+    "timefix_tied",
 ]
 
 # R survival's aeqSurv default tolerance, sqrt(.Machine$double.eps)
@@ -68,6 +69,9 @@ def as_float_array(values: Any, name: str) -> np.ndarray:
     return arr
 
 
+_POSITIVE_INF_BITS = int(np.array(np.inf).view(np.uint64))
+
+
 def as_time(values: Any, name: str = "time") -> np.ndarray:
     """Follow-up times as float64: finite and >= 0 (missing values are not allowed)."""
     arr = _one_dim(values, name)
@@ -82,8 +86,9 @@ def as_time(values: Any, name: str = "time") -> np.ndarray:
                 name, _plain(arr[idx]), "finite numbers >= 0", f"first bad value at index {idx}"
             ) from None
     arr = np.asarray(arr, dtype=np.float64)
-    lo, hi = arr.min(), arr.max()
-    if lo >= 0 and hi < np.inf:  # fast path: NaN makes min/max NaN and fails the test
+    # fast path, one pass: the bits of a finite double >= +0.0 read as an unsigned integer lie below
+    # those of +inf; negatives (and -0.0), inf and NaN lie at or above (-0.0 is then let through below)
+    if arr.size and int(arr.view(np.uint64).max()) < _POSITIVE_INF_BITS:
         return arr
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
@@ -127,8 +132,8 @@ def event_flags(values: Any, name: str = "event") -> np.ndarray:
     arr = _one_dim(values, name)
     if arr.dtype == bool:
         return arr
-    if arr.dtype.kind in "iu" and arr.min() >= 0 and arr.max() <= 1:
-        return arr
+    if arr.dtype.kind in "iu" and arr.size and int(arr.view(f"u{arr.dtype.itemsize}").max()) <= 1:
+        return arr  # 0/1 integers, in one pass (negatives read as unsigned are large)
     return as_event(arr, name).astype(np.int8)
 
 
@@ -208,9 +213,9 @@ def check_conf_level(conf_level: float) -> float:
 # smallest time of its run of ties.
 
 
-def timefix_clusters(ut: np.ndarray) -> np.ndarray | None:
-    """For ascending distinct finite times: the index of the first time of each merged run, or None
-    when no two times are tied (the usual case)."""
+def timefix_tied(ut: np.ndarray) -> np.ndarray | None:
+    """For ascending distinct finite times: the positions (ascending) of the times that R's timefix ties
+    to the time before them, or None when there are none (the usual case)."""
     if ut.size < 2:
         return None
     dy = np.diff(ut)
@@ -226,11 +231,17 @@ def timefix_clusters(ut: np.ndarray) -> np.ndarray | None:
         hit = (gaps <= TIMEFIX_TOLERANCE) | (gaps / mean <= TIMEFIX_TOLERANCE)
     if not hit.any():
         return None
-    tied = np.zeros(dy.size, dtype=bool)
-    tied[near[hit]] = True
-    keep = np.empty(ut.size, dtype=bool)
-    keep[0] = True
-    np.logical_not(tied, out=keep[1:])
+    return near[hit] + 1
+
+
+def timefix_clusters(ut: np.ndarray) -> np.ndarray | None:
+    """For ascending distinct finite times: the index of the first time of each merged run, or None
+    when no two times are tied (the usual case)."""
+    tied = timefix_tied(ut)
+    if tied is None:
+        return None
+    keep = np.ones(ut.size, dtype=bool)
+    keep[tied] = False
     return np.flatnonzero(keep)
 
 

@@ -124,6 +124,85 @@ def r_quantile(
     return estimate, _findq(x, y_lower, p, tol), upper_q
 
 
+#: Curve points per block of :func:`r_quantile_banded`'s search (a block is skipped or computed whole).
+BLOCK = 8192
+#: Absolute room for rounding when a block's bounds exclude it (the bounds and the band are computed by
+#: different float expressions; the envelope adds its own relative room).
+_SLACK = 1e-12
+
+Envelope = Callable[[int, int], tuple[tuple[float, float], tuple[float, float]]]
+
+
+def _first_where(n: int, hit: Callable[[int], bool]) -> int | None:
+    """The smallest i in [0, n) with ``hit(i)`` for a predicate that is monotone (False ... True), or None."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if hit(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo if lo < n else None
+
+
+def _estimate(time: np.ndarray, surv: np.ndarray, p: float, tol: float) -> float:
+    """:func:`_findq_monotone` on ``x = c(start, time)``, ``y = c(0, 1 - surv)`` without building them:
+    ``1 - S`` is non-decreasing, so R's first hits are found by bisection on the same float expressions
+    (``(1 - S) + tol >= p``). For ``2 tol < p``, where the point (start, 0) can never be a hit."""
+    n = surv.size
+    last = 1.0 - float(surv[-1])
+    if last < p:
+        return float("nan")
+    i1 = _first_where(n, lambda i: (1.0 - float(surv[i])) + tol >= p)
+    i2 = _first_where(n, lambda i: (1.0 - float(surv[i])) - tol >= p)
+    if abs(p - last) < tol:  # curve ends on p: midpoint to the last follow-up time
+        return float("nan") if i1 is None else float((time[i1] + time[-1]) / 2)
+    if i1 is None or i2 is None:
+        return float("nan")
+    return float((time[i1] + time[i2]) / 2)
+
+
+def _scan(
+    values: Callable[[int, int], np.ndarray],
+    bounds: Callable[[int, int], tuple[float, float]] | None,
+    n: int,
+    p: float,
+    tol: float,
+    block: int,
+) -> tuple[int | None, int | None] | None:
+    """R's two picks on ``y = values(0, n)`` (1 - a band), block by block: the first position of the
+    smallest ``y + tol >= p`` and of the smallest ``y - tol >= p`` (:func:`_first_at_or_above`; NaN never
+    qualifies). ``bounds(i, j)`` = (min, max) of y over [i, j) or looser (NaN: unknown); a block whose
+    bounds show that it holds no value within ``tol`` of p and no better pick is not computed. Returns
+    None when some y lies within ``tol`` of p (R's "curve ends on p" check needs the whole band)."""
+    best1 = best2 = np.inf
+    pos1 = pos2 = None
+    for a in range(0, n, block):
+        b = min(a + block, n)
+        if bounds is not None:
+            low, high = bounds(a, b)
+            if high < p - tol - _SLACK:
+                continue  # every y + tol < p: no pick, none near p
+            if (
+                low > p + tol + _SLACK
+                and low + tol > best1 + _SLACK
+                and low - tol > best2 + _SLACK
+            ):
+                continue  # every y is beyond p + tol and beyond both picks so far
+        y = values(a, b)
+        if np.any(np.abs(p - y) < tol):
+            return None
+        for shift, first in ((tol, True), (-tol, False)):
+            shifted = y + shift
+            candidates = np.where(shifted >= p, shifted, np.inf)
+            smallest = float(candidates.min())
+            if first and smallest < best1:
+                best1, pos1 = smallest, a + int(np.argmax(candidates == smallest))
+            elif not first and smallest < best2:
+                best2, pos2 = smallest, a + int(np.argmax(candidates == smallest))
+    return pos1, pos2
+
+
 def r_quantile_banded(
     time: np.ndarray,
     surv: np.ndarray,
@@ -131,22 +210,22 @@ def r_quantile_banded(
     p: float,
     start: float = 0.0,
     tol: float = R_TOLERANCE,
+    envelope: Envelope | None = None,
+    block: int = BLOCK,
 ) -> tuple[float, float, float]:
     """:func:`r_quantile` computing the pointwise band only where the answer can lie (large curves).
 
-    ``band(i, j)`` returns ``(lower[i:j], upper[i:j])``; it must satisfy lower <= surv <= upper element by
-    element in floating point, as R's "log" and "plain" bands do (``S / f`` and ``min(S f, 1)`` with
-    ``f = exp(z se) >= 1``; ``max(S - z se S, 0)``). The result equals ``r_quantile(time, surv,
-    *band(0, n), p)``:
+    ``band(i, j)`` returns ``(lower[i:j], upper[i:j])``; ``envelope(i, j)`` returns bounds
+    ``((min, max) of lower, (min, max) of upper)`` over points i..j-1, looser allowed (NaN: unknown).
+    The result equals ``r_quantile(time, surv, *band(0, n), p)`` bit for bit:
 
-    * upper limit: before the point where 1 - S reaches p - tol no value of 1 - upper qualifies (as in
-      :func:`r_quantile`), so the band is computed from there on only;
-    * lower limit: 1 - lower >= 1 - S, and 1 - S is sorted, so from the first point where 1 - S >= m every
-      value of 1 - lower is >= m. The band is computed up to where 1 - S exceeds the best candidates found
-      (R takes the first occurrence of the smallest value >= p, after adding and subtracting ``tol``), so
-      no later value can be smaller; ties go to the earlier point, as in R.
-    * a value within ``tol`` of p (R's "curve ends on p" check needs the whole band), a window without a
-      candidate, or ``p`` within ``2 tol`` of 0 or 1: the whole band, as :func:`r_quantile`.
+    * the estimate: ``1 - S`` is non-decreasing, so R's first hits are found by bisection;
+    * each limit: R takes, on ``y = 1 - band``, the first occurrence of the smallest ``y + tol >= p`` and
+      of the smallest ``y - tol >= p``. The curve is searched in blocks of ``block`` points; a block whose
+      envelope shows it holds no value near p and nothing smaller than the picks so far is skipped (for a
+      large curve, all but the blocks around the crossing), the others are computed exactly;
+    * a band value within ``tol`` of p (R's "curve ends on p" check needs the whole band), or ``p`` within
+      ``2 tol`` of 0 or ``4 tol`` of 1: the whole band, as :func:`r_quantile`.
     """
     n = time.size
 
@@ -154,37 +233,34 @@ def r_quantile_banded(
         lower, upper = band(0, n)
         return r_quantile(time, surv, lower, upper, p, start, tol)
 
-    if not 2 * tol < p < 1 - 4 * tol:
+    if n == 0 or not 2 * tol < p < 1 - 4 * tol:
         return whole()
-    x = np.concatenate(([start], time))
-    y_est = np.concatenate(([0.0], 1.0 - surv))
-    estimate = _findq_monotone(x, y_est, p, tol)
-    # upper limit: the band from the first point where 1 - S reaches p - tol (point 0 kept, as r_quantile)
-    k = max(int(np.searchsorted(y_est, p - tol, side="left")), 1)
-    if k > n:
-        return whole()
-    y_up = np.concatenate(([0.0], 1.0 - band(k - 1, n)[1]))
-    if np.any(np.abs(p - y_up) < tol):
-        return whole()
-    upper_q = _findq(np.concatenate((x[:1], x[k:])), y_up, p, tol)
-    # lower limit: grow the window [0, j) of 1 - lower until 1 - S beyond it cannot beat its candidates
-    j = int(np.searchsorted(y_est, p + 2 * tol, side="left"))
-    y_lo = np.zeros(1)  # 1 - lower at points [0, len(y_lo)); grown as j grows
-    while j <= n:
-        if j > y_lo.size:
-            y_lo = np.concatenate((y_lo, 1.0 - band(y_lo.size - 1, j - 1)[0]))
-        if np.any(np.abs(p - y_lo) < tol):
-            return whole()
-        i1 = _first_at_or_above(y_lo + tol, p)
-        i2 = _first_at_or_above(y_lo - tol, p)
+    estimate = _estimate(time, surv, p, tol)
+
+    def limit(side: int) -> float | None:
+        def values(i: int, j: int) -> np.ndarray:
+            return 1.0 - band(i, j)[side]
+
+        bounds = None
+        if envelope is not None:
+
+            def bounds(i: int, j: int) -> tuple[float, float]:
+                low, high = envelope(i, j)[side]
+                return 1.0 - high, 1.0 - low
+
+        picks = _scan(values, bounds, n, p, tol, block)
+        if picks is None:
+            return None
+        i1, i2 = picks
         if i1 is None or i2 is None:
-            return whole()
-        c1, c2 = y_lo[i1] + tol, y_lo[i2] - tol
-        m = y_est[j]  # every later 1 - lower is >= m (1 - S is non-decreasing)
-        if m + tol >= c1 and m - tol >= c2:
-            return estimate, float((x[i1] + x[i2]) / 2), upper_q
-        j = max(j + 1, int(np.searchsorted(y_est, max(c1, c2 + 2 * tol), side="left")))
-    return whole()
+            return float("nan")
+        return float((time[i1] + time[i2]) / 2)
+
+    lower_q = limit(0)
+    upper_q = None if lower_q is None else limit(1)
+    if lower_q is None or upper_q is None:
+        return whole()
+    return estimate, lower_q, upper_q
 
 
 def spss_quantile(

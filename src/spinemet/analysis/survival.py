@@ -32,7 +32,7 @@ from spinemet.analysis._validate import (
     check_conf_level,
     check_same_length,
     event_flags,
-    timefix_clusters,
+    timefix_tied,
 )
 from spinemet.analysis.median_ci import r_quantile, r_quantile_banded, spss_quantile
 from spinemet.errors import InvalidInputError
@@ -75,6 +75,35 @@ def _bands(
         xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
         se2 = z * se_log / np.log(xx)
         return np.exp(-np.exp(np.log(-np.log(xx)) - se2)), np.exp(-np.exp(np.log(-np.log(xx)) + se2))
+
+
+#: Relative room of :func:`band_envelope` for rounding (its expressions differ from :func:`_bands`').
+_ENVELOPE_ROOM = 1e-9
+
+
+def band_envelope(
+    surv: np.ndarray, se_log: np.ndarray, z: float, ci_method: str, i: int, j: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Bounds ``((min, max) of lower, (min, max) of upper)`` of the "log" or "plain" band of
+    :func:`_bands` over points i..j-1, from four numbers: S is non-increasing and its SE of the cumulative
+    hazard non-decreasing along a curve, so (log) ``S / exp(z se)`` is largest at i and smallest at j-1, and
+    ``min(S exp(z se), 1)`` lies between ``S[j-1] exp(z se[i])`` and ``S[i] exp(z se[j-1])`` (plain: the
+    same with ``1 -/+ z se``). Widened by a relative 1e-9 for rounding; NaN where undefined (0 * inf)."""
+    s_hi, s_lo = float(surv[i]), float(surv[j - 1])
+    se_lo, se_hi = float(se_log[i]), float(se_log[j - 1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        if ci_method == "log":
+            f_lo, f_hi = np.exp(z * se_lo), np.exp(z * se_hi)
+            lower = (s_lo / f_hi, s_hi / f_lo)
+            upper = (min(s_lo * f_lo, 1.0), min(s_hi * f_hi, 1.0))
+        else:  # plain
+            lower = (max(s_lo * (1.0 - z * se_hi), 0.0), max(s_hi * (1.0 - z * se_lo), 0.0))
+            upper = (min(s_lo * (1.0 + z * se_lo), 1.0), min(s_hi * (1.0 + z * se_hi), 1.0))
+    down, up = 1.0 - _ENVELOPE_ROOM, 1.0 + _ENVELOPE_ROOM
+    return (
+        (float(lower[0]) * down, float(lower[1]) * up),
+        (float(upper[0]) * down, float(upper[1]) * up),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -252,41 +281,62 @@ def _discrete_keys(
     for scale in _DECIMAL_SCALES:
         if not np.array_equal(np.rint(head * scale) / scale, head):
             continue  # cheap screen on the first values
-        keys = _keys_at_scale(t, scale, events)
-        if keys is None:
+        found = _keys_at_scale(t, scale, events)
+        if found is None:
             continue  # a later value has more decimals: try the next scale
+        keys, hi = found
         step = 1 if events is None else 2
-        lo = int(keys.min()) // step
-        hi = int(keys.max()) // step
-        if (hi + 1) * k <= 8 * t.size + 4096:
-            lo = 0  # times >= 0: no offset needed
-        elif (hi - lo + 1) * k > 8 * t.size + 4096:
-            return None  # grid too wide for bincount: sort instead
-        else:
+        lo = 0  # times >= 0: no offset needed, unless the grid is too wide from 0
+        if (hi + 1) * k > 8 * t.size + 4096:
+            lo = int(keys.min()) // step
+            if (hi - lo + 1) * k > 8 * t.size + 4096:
+                return None  # grid too wide for bincount: sort instead
             keys -= lo * step
         return keys, scale, float(lo)
     return None
 
 
-def _keys_at_scale(t: np.ndarray, scale: float, events: np.ndarray | None = None) -> np.ndarray | None:
-    """rint(t * scale) as integers if it reproduces every t exactly (and stays below 2**52), else None;
-    with ``events``, rint(t * scale) * 2 + event."""
+def _keys_at_scale(
+    t: np.ndarray, scale: float, events: np.ndarray | None = None
+) -> tuple[np.ndarray, int] | None:
+    """(rint(t * scale) as integers, their max) if they reproduce every t exactly (and stay below
+    2**52), else None; with ``events``, the keys are rint(t * scale) * 2 + event (the max is still that of
+    rint(t * scale)). Block by block, so each block is read from cache for every step."""
+    if t.size == 0:
+        return None
     keys = np.empty(t.size, dtype=np.intp)
-    buf = np.empty(min(t.size, _CHUNK))
+    size = min(t.size, _CHUNK)
+    buf, back, same = np.empty(size), np.empty(size), np.empty(size, dtype=bool)
+    # 0/1 flags of an integer or bool dtype are or-ed into the shifted integer keys; others added as floats
+    int_flags = events is not None and (events.dtype == bool or events.dtype.kind == "i")
+    hi = -np.inf
     for start in range(0, t.size, _CHUNK):  # blocks keep the temporaries in cache (not a per-value loop)
         block = t[start : start + _CHUNK]
-        scaled = buf[: block.size]
+        m = block.size
+        scaled = buf[:m]
         np.multiply(block, scale, out=scaled)
         np.rint(scaled, out=scaled)
-        if not np.array_equal(scaled / scale if scale != 1.0 else scaled, block):
+        if scale != 1.0:
+            np.divide(scaled, scale, out=back[:m])
+            np.equal(back[:m], block, out=same[:m])
+        else:
+            np.equal(scaled, block, out=same[:m])
+        if not same[:m].all():
             return None
-        if scaled.max() >= 2.0**52:
+        block_hi = float(scaled.max())
+        if block_hi >= 2.0**52:
             return None
-        if events is not None:
+        hi = max(hi, block_hi)
+        out = keys[start : start + m]
+        if events is not None and not int_flags:
             np.multiply(scaled, 2.0, out=scaled)
-            np.add(scaled, events[start : start + block.size], out=scaled)
-        keys[start : start + block.size] = scaled
-    return keys
+            np.add(scaled, events[start : start + m], out=scaled)
+        np.copyto(out, scaled, casting="unsafe")  # integral values below 2**52: exact
+        if int_flags:
+            assert events is not None
+            np.left_shift(out, 1, out=out)
+            np.bitwise_or(out, events[start : start + m], out=out, casting="unsafe")
+    return keys, int(hi)
 
 
 def _counts_binned(
@@ -346,6 +396,25 @@ def _counts_sorted(
     return ut, n_total, n_event, n_risk
 
 
+def _merge_tied(
+    tied: np.ndarray, ut: np.ndarray, n_total: np.ndarray, n_event: np.ndarray, n_risk: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the times at positions ``tied`` (:func:`timefix_tied`) into the time before them: counts
+    summed into the first time of each run (left to right, as ``np.add.reduceat`` would), n_risk of that
+    first time. O(n) for the copies, O(tied) for the sums (ties are few)."""
+    keep = np.ones(ut.size, dtype=bool)
+    keep[tied] = False
+    # a tied time's run starts at the last kept position before it, whose index among the kept times is
+    # its own position minus the number of tied positions up to and including it
+    target = tied - np.arange(1, tied.size + 1)
+    merged = []
+    for counts in (n_total, n_event):
+        kept = counts[keep]
+        np.add.at(kept, target, counts[tied])
+        merged.append(kept)
+    return ut[keep], merged[0], merged[1], n_risk[keep]
+
+
 def kaplan_meier(
     time: Any,
     event: Any,
@@ -392,12 +461,9 @@ def kaplan_meier(
         n_event = np.bincount(inv, weights=e * w, minlength=ut.size)
         n_risk = np.cumsum(n_total[::-1])[::-1]
     if timefix:  # on the distinct times only: O(distinct), no extra sort
-        first = timefix_clusters(ut)
-        if first is not None:
-            ut = ut[first]
-            n_total = np.add.reduceat(n_total, first)
-            n_event = np.add.reduceat(n_event, first)
-            n_risk = n_risk[first]
+        tied = timefix_tied(ut)
+        if tied is not None:
+            ut, n_total, n_event, n_risk = _merge_tied(tied, ut, n_total, n_event, n_risk)
     n_censor = n_total - n_event
     # S = cumprod(1 - d / n); Greenwood: sqrt(cumsum(d / (n (n - d)))) - each in one buffer, in place
     surv = np.divide(n_event, n_risk)
@@ -422,7 +488,11 @@ def kaplan_meier(
         # them only around S = 0.5 for the log and plain bands, which lie on either side of S
         if ci_method in ("log", "plain"):
             median, lo, hi = r_quantile_banded(
-                ut, surv, lambda i, j: _bands(surv[i:j], se_log[i:j], z, ci_method), 0.5
+                ut,
+                surv,
+                lambda i, j: _bands(surv[i:j], se_log[i:j], z, ci_method),
+                0.5,
+                envelope=lambda i, j: band_envelope(surv, se_log, z, ci_method, i, j),
             )
         else:
             median, lo, hi = r_quantile(ut, surv, *_bands(surv, se_log, z, ci_method), 0.5)
