@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from _bytecode import ensure_bytecode
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 README_EXAMPLE = ["--patient", "kps=70", "primary_tumor=kidney", "frankel_pre=D2", "escc=2"]
 PATIENT = [*README_EXAMPLE, "--json"]
@@ -69,6 +71,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    print(ensure_bytecode())
     print(f"python {sys.version.split()[0]}; {args.runs} runs after a warm-up; load average "
           f"{os.getloadavg()[0]:.1f} (a shared machine: compare the ratios, not the seconds)")  # fmt: skip
     floor = None

@@ -30,6 +30,8 @@ import time
 import uuid
 from pathlib import Path
 
+from _bytecode import ensure_bytecode
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("SPINEMET_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -243,6 +245,7 @@ def main() -> int:
     if opts.child:
         child(*opts.child[:3], opts.child[3] if len(opts.child) > 3 else None)
         return 0
+    print(ensure_bytecode())
     sizes = [100_000] if opts.quick else [100_000, 1_000_000]
     if opts.sizes:
         sizes = [int(x) for x in opts.sizes.split(",")]

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _bytecode import ensure_bytecode
+
 ROOT = Path(__file__).resolve().parents[1]
 SPINEMET = Path(sys.executable).with_name("spinemet")
 
@@ -139,6 +141,7 @@ def main() -> None:
     parser.add_argument("--skip-100k", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the 100k analysis")
     args = parser.parse_args()
+    print(ensure_bytecode())
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     bench_demo(args.runs)
     if not args.skip_100k:

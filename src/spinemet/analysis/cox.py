@@ -252,6 +252,10 @@ def _sort_order(time: NDArray[np.float64], event: NDArray[np.bool_],
     return order
 
 
+#: Rows per chunk of :meth:`_Engine.evaluate` ((p + 1) rows of this many doubles stay in cache).
+_COLUMNS = 1 << 14
+
+
 class _Engine:
     """Sorted data and event-group bookkeeping; ``evaluate(beta)`` gives loglik, score and information.
 
@@ -282,7 +286,7 @@ class _Engine:
         xa[p] = 1.0
         self.xa = xa
         self.x = xa[:p].T
-        self._buf = np.empty_like(xa)  # evaluate() scratch: x r, then x w
+        self._buf = np.empty((p + 1, min(n, _COLUMNS)))  # evaluate() scratch, one chunk: x r, then x w
         self._eta = np.empty(n)
         t = time[order]
         e = event[order]
@@ -330,12 +334,20 @@ class _Engine:
         self.cum_hi = upto  # index into [0, cumsum(v)] of the last group at or before the block
         self.cum_lo = (upto - has_death)[sfirst_block]  # groups before the block's stratum
         self.gsend = self.send_block[self.gblock]
-        self.xsum_ev = xa[:p, ev].sum(axis=1)  # constant: sum of x over all deaths
+        self.xsum_ev = xa[:p] @ e.astype(np.float64)  # constant: sum of x over all deaths (no gather)
         # Cuts for one reduceat pass giving both block sums and death sums: a group's deaths are the rows
         # [first, first + d) of its block, so cutting also at first + d isolates them.
         dend = self.first + np.diff(np.append(gstart, ev.shape[0]))
         cuts = np.union1d(self.bstart, dend[dend < n])
         self.cuts = cuts
+        # evaluate() works through the rows in chunks that stay in cache: per chunk, the first piece it
+        # adds to (a piece may straddle two chunks) and the piece starts inside it, chunk-relative
+        self.chunks: list[tuple[int, int, int, NDArray[np.intp]]] = []
+        for a in range(0, n, _COLUMNS):
+            b = min(a + _COLUMNS, n)
+            k0 = int(np.searchsorted(cuts, a, side="right")) - 1
+            k1 = int(np.searchsorted(cuts, b, side="left"))
+            self.chunks.append((a, b, k0, np.concatenate(([0], cuts[k0 + 1 : k1] - a)).astype(np.intp)))
         self.cut_of_block = np.searchsorted(cuts, self.bstart)
         self.cut_of_group = np.searchsorted(cuts, self.first)
         # one gather per evaluation: row -> its block's entry, or (deaths) nb + its group's entry
@@ -391,15 +403,22 @@ class _Engine:
         """
         p = self.p
         xa, buf = self.xa, self._buf
-        if beta.any():
-            ba = np.append(beta, 0.0)
-            r = np.dot(ba, xa, out=self._eta)
-            np.exp(r, out=r)
-            xr = np.multiply(xa, r, out=buf)  # rows: x_k r and (last) r
-        else:  # beta = 0 (the first evaluation): r = 1, no exp
-            r = None
-            xr = xa
-        pieces = np.add.reduceat(xr, self.cuts, axis=1)
+        # pass 1, chunk by chunk (each chunk's products stay in cache): r = exp(x beta), and the sums of
+        # x r and r per piece (the rows between two cuts)
+        zero = not beta.any()  # beta = 0 (the first evaluation): r = 1, no exp
+        ba = np.append(beta, 0.0)
+        r_all = self._eta
+        pieces = np.zeros((p + 1, self.cuts.shape[0]))
+        for a, b, k0, starts in self.chunks:
+            xc = xa[:, a:b]
+            if zero:
+                xr = xc
+            else:
+                r = r_all[a:b]
+                np.dot(ba, xc, out=r)
+                np.exp(r, out=r)
+                xr = np.multiply(xc, r, out=buf[:, : b - a])
+            pieces[:, k0 : k0 + starts.shape[0]] += np.add.reduceat(xr, starts, axis=1)
         dsum = pieces[:, self.cut_of_group]
         blocks = np.add.reduceat(pieces, self.cut_of_block, axis=1)
         rc = np.zeros((p + 1, self.n_blocks + 1))
@@ -430,11 +449,17 @@ class _Engine:
         loglik = float(beta @ self.xsum_ev - logden.sum())
         score = self.xsum_ev - (s1 * a1[:, None] - d1 * a2[:, None]).sum(axis=0)
         cum = self._cum_blocks(a1)
-        # per row: cum of a1 over its risk sets; deaths also lose a2 of their own group (Efron);
-        # the weight of row j is w_j = r_j * that, and X' diag(w) X is taken from x r (in buf) times it
-        c = np.concatenate([cum, cum[self.gblock] - a2])[self.row_key]
-        xw = np.multiply(xa if r is None else buf, c, out=buf)
-        gram = xw @ xa.T
+        # per row: cum of a1 over its risk sets; deaths also lose a2 of their own group (Efron); the
+        # weight of row j is w_j = r_j * that. Pass 2, chunk by chunk: X' diag(w) X as the sum over the
+        # chunks of (X w)' X (a general product: OpenBLAS's symmetric rank-k update is slower at this shape)
+        weight_of = np.concatenate([cum, cum[self.gblock] - a2])
+        gram = np.zeros((p + 1, p + 1))
+        for a, b, _k0, _starts in self.chunks:
+            w = weight_of[self.row_key[a:b]]
+            if not zero:
+                np.multiply(w, r_all[a:b], out=w)
+            xc = xa[:, a:b]
+            gram += np.multiply(xc, w, out=buf[:, : b - a]) @ xc.T
         info = gram[:p, :p] - (s1.T @ (s1 * b0[:, None]) - s1.T @ (d1 * b1[:, None])
                                - d1.T @ (s1 * b1[:, None]) + d1.T @ (d1 * b2[:, None]))
         return loglik, score, (info + info.T) / 2
@@ -644,6 +669,28 @@ def cox(
     Rows with a missing value in any used column are dropped (R's ``na.omit``); the count is
     ``n_dropped``.
     """
+    # one BLAS thread for the whole fit: its products are narrow ((p + 1) x chunk by chunk x (p + 1),
+    # p x p), and a second OpenBLAS thread only spins between them (10^6 x 5: the same wall time, a
+    # third more CPU time)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _cox(frame, duration, event, covariates, ties=ties, strata=strata, conf_level=conf_level,
+                    robust=robust, max_iter=max_iter, timefix=timefix)
+
+
+def _cox(
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    covariates: Sequence[str] | str,
+    *,
+    ties: str = "efron",
+    strata: str | None = None,
+    conf_level: float = 0.95,
+    robust: bool = False,
+    max_iter: int = 20,
+    timefix: bool = True,
+) -> CoxResult:
+    """:func:`cox` (its arguments), under the caller's BLAS thread limit."""
     if not isinstance(frame, pd.DataFrame):
         raise InvalidInputError("frame", type(frame).__name__, "a pandas DataFrame")
     if isinstance(covariates, str):
@@ -718,13 +765,10 @@ def cox(
     mad = np.array([np.abs(x[:, j] - means[j]).mean() for j in range(p)])
     scale = np.where(zero_one | (mad == 0), 1.0, 1.0 / np.where(mad == 0, 1.0, mad))
     engine = _Engine(x, t, e, s_codes, ties, center=means, scale=scale)
-    # one BLAS thread: the products of an iteration are narrow ((p + 1) x n by n x (p + 1), p x p), and a
-    # second OpenBLAS thread only spins between them (10^6 x 5: the same wall time, ~40% more CPU time)
-    with threadpool_limits(limits=1, user_api="blas"):
-        beta_s, lk0, lk1, u_s, imat, sctest, iters, converged = _newton(engine, p, max_iter, names)
+    beta_s, lk0, lk1, u_s, imat, sctest, iters, converged = _newton(engine, p, max_iter, names)
     if not converged and max_iter > 0:
         warnings.warn(f"cox: ran out of iterations ({max_iter}) and did not converge (as R's coxph warns); "
-                      "a coefficient may be infinite", RuntimeWarning, stacklevel=2)
+                      "a coefficient may be infinite", RuntimeWarning, stacklevel=3)
     chol, singular = _cholesky2(imat)
     var_s = _chinv2(chol)
     coef = beta_s * scale
@@ -741,7 +785,7 @@ def cox(
         if infinite:
             warnings.warn(f"cox: the log likelihood converged before {', '.join(infinite)} did; the "
                           "coefficient may be infinite (as R's coxph warns), e.g. no deaths in one category",
-                          RuntimeWarning, stacklevel=2)
+                          RuntimeWarning, stacklevel=3)
     naive_var: NDArray[np.float64] | None = None
     robust_score: TestResult | None = None
     if robust:
@@ -772,7 +816,13 @@ def cox(
         wald = _wald(var, coef)
     if naive_var is not None:
         table.insert(2, "se_naive", np.sqrt(np.diag(naive_var)))
-    lp = (x - means) @ coef
+    # linear predictor column by column (R: x %*% coef - sum(coef * means)): elementwise, so patients with
+    # the same covariates get bit-identical values whatever BLAS kernel would handle their rows, and their
+    # ties count as ties in the concordance
+    lp = np.zeros(n)
+    for j in range(p):
+        lp += x[:, j] * coef[j]
+    lp -= float(coef @ means)
     return CoxResult(
         summary=table,
         coef=coef,
