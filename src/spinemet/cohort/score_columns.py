@@ -23,6 +23,7 @@ and what is allowed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -109,11 +110,36 @@ def _agreed(
     return first.where(first.notna(), second)
 
 
+#: Within one :func:`add_score_columns` call: each coded column of its frame factorised once (several
+#: scores read the same column), keyed by (id(frame), column) with the frame kept alive.
+_FACTORS: ContextVar[dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray, np.ndarray]] | None] = ContextVar(
+    "_FACTORS", default=None
+)
+
+
+def _factorized(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column (code -1 = missing), from the call's cache when there is one."""
+    cache = _FACTORS.get()
+    key = (id(df), name)
+    if cache is not None and key in cache:
+        return cache[key][1], cache[key][2]
+    codes, uniques = pd.factorize(_column(df, name))
+    uniques = np.asarray(uniques, dtype=object)
+    if cache is not None and name in df.columns:
+        cache[key] = (df, codes, uniques)
+    return codes, uniques
+
+
 def _points(df: pd.DataFrame, name: str, table: Mapping[Any, float], allowed: str | None = None) -> pd.Series:
-    """Points of a coded column (NaN where missing); a present value outside ``table`` raises."""
-    s = _column(df, name)
-    pts = s.map(dict(table)).astype(float)
-    _fail(df, name, s.notna() & pts.isna(), allowed or ", ".join(str(k) for k in table))
+    """Points of a coded column (NaN where missing); a present value outside ``table`` raises.
+
+    Each distinct value is looked up once (as ``Series.map(dict)`` would look up each cell)."""
+    codes, uniques = _factorized(df, name)
+    lookup = dict(table)
+    points = np.array([lookup.get(u, np.nan) for u in uniques] + [np.nan], dtype=float)
+    pts = pd.Series(points[codes], index=df.index)  # code -1 (missing) takes the appended NaN
+    _fail(df, name, pd.Series((codes >= 0) & np.isnan(pts.to_numpy()), index=df.index),
+          allowed or ", ".join(str(k) for k in table))  # fmt: skip
     return pts
 
 
@@ -135,9 +161,11 @@ def _count(df: pd.DataFrame, name: str, low: int) -> pd.Series:
 
 
 def _total(parts: Sequence[pd.Series]) -> pd.Series:
-    """Row sums, NaN unless every part is present."""
-    frame = pd.concat(parts, axis=1)
-    return frame.sum(axis=1, min_count=len(parts)).where(frame.notna().all(axis=1))
+    """Row sums, NaN unless every part is present (a missing part's NaN carries into the sum)."""
+    total = parts[0].to_numpy(dtype=float, na_value=np.nan).copy()
+    for part in parts[1:]:
+        total += part.to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(total, index=parts[0].index)
 
 
 def _with_given(
@@ -210,10 +238,9 @@ def _sins(df: pd.DataFrame) -> pd.Series:
 
 def _escc_high(df: pd.DataFrame) -> pd.Series:
     s = _column(df, "escc")
-    label = s.map(
-        lambda v: v if isinstance(v, str) else (str(int(v)) if float(v) in (0, 2, 3) else v),
-        na_action="ignore",
-    )
+    codes, uniques = _factorized(df, "escc")
+    labels = [v if isinstance(v, str) else (str(int(v)) if float(v) in (0, 2, 3) else v) for v in uniques]
+    label = pd.Series(np.array([*labels, np.nan], dtype=object)[codes], index=df.index)  # -1: missing
     _fail(df, "escc", s.notna() & ~label.isin(list(ESCC_RANKS)), ", ".join(ESCC_RANKS))
     return label.isin(list(ESCC_HIGH_GRADES)).astype("boolean").where(s.notna(), pd.NA)
 
@@ -387,6 +414,14 @@ def add_score_columns(df: pd.DataFrame) -> pd.DataFrame:
         ScoreColumnError: a value the score would reject; names the column, the row (index label), the
             value and what is allowed.
     """
+    token = _FACTORS.set({})
+    try:
+        return _add_score_columns(df)
+    finally:
+        _FACTORS.reset(token)
+
+
+def _add_score_columns(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     _barthel_totals(df, out)
     tokuhashi = _tokuhashi(df)
