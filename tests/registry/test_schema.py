@@ -35,6 +35,31 @@ def test_sqlite_pragmas_on_every_connection(tmp_path) -> None:
     eng.dispose()
 
 
+def test_new_sqlite_registry_has_16k_pages_and_an_old_one_keeps_its_own(tmp_path) -> None:
+    """A new registry file gets 16 KiB pages (an imported patient's ~2 kB audit row would leave half of a
+    4 KiB page empty); an existing 4 KiB registry is opened, written and read as it is."""
+    import sqlite3
+
+    new = make_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    ensure_schema(new)
+    with new.connect() as conn:
+        assert conn.execute(text("PRAGMA page_size")).scalar() == 16384
+    new.dispose()
+    old_path = tmp_path / "old.sqlite"
+    raw = sqlite3.connect(old_path)
+    raw.execute("PRAGMA page_size=4096")
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("CREATE TABLE t (x)")
+    raw.close()
+    old = make_engine(f"sqlite:///{old_path}")
+    with old.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    with old.connect() as conn:
+        assert conn.execute(text("PRAGMA page_size")).scalar() == 4096
+        assert conn.execute(text("SELECT x FROM t")).scalar() == 1
+    old.dispose()
+
+
 def test_postgres_driver_is_psycopg3(db_url: str, backend: str) -> None:
     eng = make_engine(db_url)
     assert eng.dialect.driver == ("pysqlite" if backend == "sqlite" else "psycopg")
