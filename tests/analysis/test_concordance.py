@@ -196,3 +196,25 @@ def test_shared_time_order_gives_the_same_result() -> None:
         assert shared == alone
     with pytest.raises(InvalidInputError, match="time_order"):
         concordance(t[:10], e[:10], x[:10], time_order=order)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_prefix_counts_few_values_equal_wavelet(seed: int) -> None:
+    """The prefix counts by one cumulative sum per value (scores with few values) equal the wavelet
+    matrix's, queries at 0 and n and bounds at the lowest and highest value included."""
+    import importlib
+
+    conc = importlib.import_module("spinemet.analysis.concordance")
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(1, 400)), int(rng.integers(1, conc._FEW_VALUES + 1))
+    b = rng.integers(0, k, n)
+    q = int(rng.integers(1, 300))
+    a = rng.integers(0, n + 1, q)
+    bound = rng.integers(0, k, q)
+    few = conc._prefix_count_few(b, k, a, bound)
+    wavelet = conc._prefix_count_wavelet(b, k, a, bound)
+    brute = (np.array([(b[: a_] < v).sum() for a_, v in zip(a, bound, strict=True)]),
+             np.array([(b[: a_] <= v).sum() for a_, v in zip(a, bound, strict=True)]))  # fmt: skip
+    for got in (few, wavelet):
+        np.testing.assert_array_equal(got[0], brute[0])
+        np.testing.assert_array_equal(got[1], brute[1])
