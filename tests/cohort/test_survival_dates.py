@@ -56,3 +56,27 @@ def test_typed_survival_alone_still_works(write_csv):
     frame = read_cohort(write_csv({})).frame
     assert (frame.loc[0, "survival_months"], frame.loc[0, "dead"]) == (12.5, 1.0)
     assert "death_date" not in frame.columns
+
+
+def test_derive_survival_leaves_its_input_frame_as_it_was() -> None:
+    """The derived columns go into a new frame that shares the other columns with the input (no copy of a
+    large cohort); the input frame's own survival_months and dead are not written into."""
+    import numpy as np
+    import pandas as pd
+
+    from spinemet.cohort.survival_dates import derive_survival
+
+    frame = pd.DataFrame({
+        "surgery_date": pd.to_datetime(["2015-03-02", "2015-03-02"]),
+        "death_date": pd.to_datetime(["2016-03-02", None]),
+        "survival_months": [np.nan, 7.0],
+        "dead": [np.nan, 0.0],
+        "age": [70.0, 60.0],
+    })
+    before = frame.copy()
+    out, problems, used = derive_survival(frame)
+    pd.testing.assert_frame_equal(frame, before)
+    assert problems == [] and used.tolist() == [True, False]
+    assert out.loc[0, "survival_months"] == pytest.approx(366 / 30.4375) and out.loc[0, "dead"] == 1.0
+    assert out.loc[1, "survival_months"] == 7.0
+    assert np.shares_memory(out["age"].to_numpy(), frame["age"].to_numpy())

@@ -93,7 +93,7 @@ def derive_survival(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[DateProblem
     days = (end - surgery).dt.days.to_numpy(dtype=np.float64)
     months = days / DAYS_PER_MONTH
     dead = has_d.astype(np.float64)
-    out = frame.copy()
+    out = frame.copy(deep=False)  # the two columns below are replaced, never written into: no data copied
     typed_m = (out["survival_months"].to_numpy(dtype=np.float64) if "survival_months" in out.columns
                else np.full(n, np.nan))
     typed_dead = out["dead"].to_numpy(dtype=np.float64) if "dead" in out.columns else np.full(n, np.nan)
