@@ -37,12 +37,13 @@ like R: column name + level (``celltype`` + ``smallcell`` -> ``celltypesmallcell
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,9 @@ from spinemet.analysis._dist import chi2_sf, norm_ppf, norm_two_sided_p
 from spinemet.analysis._validate import timefix as _timefix
 from spinemet.analysis.concordance import concordance
 from spinemet.errors import InvalidInputError
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 __all__ = ["CoxResult", "TestResult", "cox"]
 
@@ -637,6 +641,20 @@ def _chisq(stat: float, df: int) -> TestResult:
     return TestResult(float(stat), int(df), chi2_sf(stat, df))
 
 
+def _one_blas_thread(fit: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``fit`` with one BLAS thread: the Cox fit's products are narrow ((p + 1) x chunk by chunk x
+    (p + 1), p x p), and a second OpenBLAS thread only spins between them (10^6 x 5: the same wall time,
+    a third more CPU time)."""
+
+    @functools.wraps(fit)
+    def limited(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fit(*args, **kwargs)
+
+    return limited
+
+
+@_one_blas_thread
 def cox(
     frame: pd.DataFrame,
     duration: str,
@@ -669,28 +687,6 @@ def cox(
     Rows with a missing value in any used column are dropped (R's ``na.omit``); the count is
     ``n_dropped``.
     """
-    # one BLAS thread for the whole fit: its products are narrow ((p + 1) x chunk by chunk x (p + 1),
-    # p x p), and a second OpenBLAS thread only spins between them (10^6 x 5: the same wall time, a
-    # third more CPU time)
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _cox(frame, duration, event, covariates, ties=ties, strata=strata, conf_level=conf_level,
-                    robust=robust, max_iter=max_iter, timefix=timefix)
-
-
-def _cox(
-    frame: pd.DataFrame,
-    duration: str,
-    event: str,
-    covariates: Sequence[str] | str,
-    *,
-    ties: str = "efron",
-    strata: str | None = None,
-    conf_level: float = 0.95,
-    robust: bool = False,
-    max_iter: int = 20,
-    timefix: bool = True,
-) -> CoxResult:
-    """:func:`cox` (its arguments), under the caller's BLAS thread limit."""
     if not isinstance(frame, pd.DataFrame):
         raise InvalidInputError("frame", type(frame).__name__, "a pandas DataFrame")
     if isinstance(covariates, str):
