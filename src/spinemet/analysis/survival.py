@@ -400,8 +400,9 @@ def _merge_tied(
     tied: np.ndarray, ut: np.ndarray, n_total: np.ndarray, n_event: np.ndarray, n_risk: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Merge the times at positions ``tied`` (:func:`timefix_tied`) into the time before them: counts
-    summed into the first time of each run (left to right, as ``np.add.reduceat`` would), n_risk of that
-    first time. O(n) for the copies, O(tied) for the sums (ties are few)."""
+    summed into the first time of each run left to right, as R's C code sums them (``np.add.reduceat``
+    sums a long run pairwise; whole counts are equal either way), n_risk of that first time. O(n) for the
+    copies, O(tied) for the sums (ties are few)."""
     keep = np.ones(ut.size, dtype=bool)
     keep[tied] = False
     # a tied time's run starts at the last kept position before it, whose index among the kept times is
