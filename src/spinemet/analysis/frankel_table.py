@@ -90,7 +90,9 @@ class FrankelTable:
 def _ranks(values: pd.Series, field: str, grades: tuple[str, ...]) -> np.ndarray:
     """Ordinal rank 0..k-1 of each grade; NaN when missing. Unknown grades raise InvalidInputError."""
     s = pd.Series(values, dtype="object")
-    codes = pd.Categorical(s, categories=list(grades)).codes  # -1 for missing and for unknown labels
+    # position of each value among the grades, -1 for missing and for unknown labels (a Categorical built
+    # from values outside its categories is deprecated in pandas 3)
+    codes = pd.Index(list(grades)).get_indexer(s)
     unknown = (codes == -1) & s.notna().to_numpy()
     if unknown.any():
         raise InvalidInputError(field, s.to_numpy()[unknown][0], ", ".join(grades))
