@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from spinemet.cohort import CohortValidationError, csv_io, validate_file
+from spinemet.cohort import csv_io, validate_file
 from spinemet.cohort.csv_io import read_csv_raw
 from tests.cohort.conftest import BASE, csv_text
 
@@ -184,14 +184,16 @@ def test_many_distinct_values_across_blocks_are_one_category_set(tmp_path):
     assert np.array_equal(raw.frame["kps"].astype(int).to_numpy(), np.arange(n) % 7)
 
 
-def test_records_the_fallback_parser_refuses_are_one_file_error(tmp_path):
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_a_quote_opened_in_the_last_cell_is_found_behind_a_literal_one(tmp_path, engine):
     """A quote opened in the last cell and never closed, hidden by a literal quote earlier (the count of
-    quotes is even): pandas refuses the records; reported as a file problem, not a crash."""
+    quotes is even): the last record is named as the unclosed quote (it was "records cannot be told
+    apart" with pandas and a cell holding the rest of the file with pyarrow), the others are read."""
     path = tmp_path / "t.csv"
     path.write_bytes((HEADER + '\nP1,5" screw,60,,x\nP2,A,70,,"\n').encode())
-    with pytest.raises(CohortValidationError, match="records cannot be told apart"):
-        read_csv_raw(path, engine="pandas")
-    assert read_csv_raw(path).frame["note"].tolist() == ["x", "\n"]  # pyarrow: the rest of the file
+    raw = read_csv_raw(path, engine=engine)
+    assert raw.frame["site"].tolist() == ['5" screw'] and raw.rows.tolist() == [2]
+    assert [(p.row, "is never closed" in p.message) for p in raw.notes] == [(3, True)]
 
 
 @pytest.mark.parametrize(
@@ -220,3 +222,30 @@ def test_empty_lines_in_a_usual_file_keep_line_numbers(tmp_path):
     path.write_bytes((HEADER + "\nP1,A,60,,x\n\nP2,B,70,,y\n\n").encode())
     raw = read_csv_raw(path)
     assert (raw.frame["patient_id"].tolist(), raw.rows.tolist()) == (["P1", "P2"], [2, 4])
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_a_literal_quote_in_an_earlier_record_is_not_an_unclosed_quote(tmp_path, engine):
+    """A lone quote inside an unquoted cell (``5" screw``) is text, as the csv module reads it: the file's
+    odd number of quotes must not make its last, well-formed record "a quoted cell never closed"."""
+    path = tmp_path / "t.csv"
+    path.write_bytes((HEADER + '\nP1,A,60,,5" screw\nP2,B,70,,"y, quoted"\nP3,C,80,,z\n').encode())
+    raw = read_csv_raw(path, engine=engine)
+    assert raw.frame["note"].tolist() == ['5" screw', "y, quoted", "z"]
+    assert raw.rows.tolist() == [2, 3, 4]
+    assert not raw.notes
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [('\nP1,A,60,,x\nP2,"B,70,,y\nP3,C,80,,z\n', 3),  # opened mid-file, never closed
+     ('\nP1,A,60,,5" screw\nP2,B,70,,"y\n', 3),  # and an earlier literal quote evens the count
+     ('\nP1,A,60,,x\nP2,B,70,,"y ""quoted', 3)],  # an escaped quote, no line end at the end
+)  # fmt: skip
+def test_a_quote_left_open_at_the_end_is_named_with_its_line(tmp_path, body, line):
+    path = tmp_path / "t.csv"
+    path.write_bytes((HEADER + body).encode())
+    raw = read_csv_raw(path)
+    assert [p.row for p in raw.notes] == [line]
+    assert "is never closed" in raw.notes[0].message
+    assert raw.rows.tolist() == [2]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -327,6 +328,31 @@ def _parse_pandas(
     return frame
 
 
+#: A quoted cell up to its closing quote: a quote not followed by another (``""`` is a quote inside).
+_CLOSED_QUOTED = re.compile(rb'"[^"]*(?:""[^"]*)*"(?!")')
+
+
+def _ends_in_open_quote(data: bytes, start: int, delim: bytes) -> bool:
+    """Whether the file ends inside a quoted cell opened in its last record (which starts at ``start``):
+    the csv module's reading of that record, cell by cell. A cell that starts with a quote runs to its
+    closing quote (``""`` inside is a quote), then, like any other cell, to the next delimiter or line end,
+    its quotes taken literally (``5" screw``); the file ends in an open quote when a quoted cell finds no
+    closing quote. (Counting the file's quotes would also count a literal quote in an earlier record.)"""
+    rest = re.compile(b"[^" + re.escape(delim) + b"\r\n]*")
+    pos, n = start, len(data)
+    while pos < n:
+        if data[pos : pos + 1] == b'"':
+            closed = _CLOSED_QUOTED.match(data, pos)
+            if closed is None:
+                return True
+            pos = closed.end()
+        pos = rest.match(data, pos).end()  # type: ignore[union-attr]  # matches the empty string at least
+        if data[pos : pos + 1] != delim:
+            return False  # the record ended (a line end) or the file did
+        pos += 1
+    return False
+
+
 def _scan_and_parse(
     path: str | os.PathLike[str], box: list[bytes], delim: str, plain_file: bool, engine: str, source: str
 ) -> tuple[pd.DataFrame, np.ndarray, int, list[str], list[Problem]]:
@@ -353,8 +379,8 @@ def _scan_and_parse(
         rec_begin, rec_end, counts = begin, end, line_fields
         nuls = [(line + 1, f) for line, f in _nul_cells(data, begin, bdelim)] if b"\x00" in data else []
     unterminated = None
-    if b'"' in data and data.count(b'"') % 2:  # the csv module read the rest of the file as one cell
-        unterminated = len(counts) - 1
+    if b'"' in data and _ends_in_open_quote(data, int(rec_begin[-1]), bdelim):
+        unterminated = len(counts) - 1  # the csv module read the rest of the file as one cell
     blank = np.zeros(len(counts), dtype=bool)
     for k in np.flatnonzero(counts == 1).tolist():
         blank[k] = not data[int(rec_begin[k]) : int(rec_end[k])].strip()
