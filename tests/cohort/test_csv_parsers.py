@@ -116,7 +116,8 @@ def test_ids_are_plain_text_and_other_columns_categories_of_text(tmp_path):
 
 def test_quoted_newline_then_a_bad_row_keeps_line_numbers(tmp_path):
     """A quoted cell spanning lines, then a ragged row and a bad value: each reported on its own line, the
-    other rows still read and checked."""
+    other rows still read and checked (a centre code with line breaks is itself refused, on the line where
+    its record starts)."""
     second = {**BASE, "patient_id": "P002", "site": "Centre\nNorth\nWing"}
     third, fourth = {**BASE, "patient_id": "P003"}, {**BASE, "patient_id": "P004", "kps": "75"}
     text = csv_text([BASE, second, third, fourth])
@@ -126,7 +127,7 @@ def test_quoted_newline_then_a_bad_row_keeps_line_numbers(tmp_path):
     path = tmp_path / "q.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
     report = validate_file(path)
-    assert [(p.row, p.column) for p in report.errors] == [(6, None), (7, "kps")]
+    assert [(p.row, p.column) for p in report.errors] == [(3, "site"), (6, None), (7, "kps")]
     assert report.n_rows == 3
     raw = read_csv_raw(path)
     assert raw.rows.tolist() == [2, 3, 7]
@@ -249,3 +250,51 @@ def test_a_quote_left_open_at_the_end_is_named_with_its_line(tmp_path, body, lin
     assert [p.row for p in raw.notes] == [line]
     assert "is never closed" in raw.notes[0].message
     assert raw.rows.tolist() == [2]
+
+
+def test_a_quote_left_open_mid_file_cannot_swallow_rows_silently(tmp_path):
+    """A quote opened in row 3's site and closed only by the quoted site of row 5: the csv reading makes
+    rows 3-5 one record whose site holds the line breaks of rows 4 and 5. The field count happens to
+    match, so the site's line break is what names row 3 (a centre code never holds one), instead of a
+    valid file of 4 patients."""
+    rows = [{**BASE, "patient_id": f"P{k:03d}"} for k in range(1, 7)]
+    text = csv_text(rows)
+    lines = text.split("\n")
+    lines[3] = lines[3].replace(",A,", ',"A,', 1)  # row 4 of the file (P003): opened, never closed
+    lines[5] = lines[5].replace(",A,", ',"A",', 1)  # P005: a quoted site whose first quote closes it
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = validate_file(path)
+    errors = [p for p in report.problems if p.severity == "error"]
+    assert [(p.row, p.column) for p in errors] == [(4, "site")]
+    assert "a line break inside the cell" in errors[0].message
+    assert "check the file's quotes" in errors[0].message
+
+
+def test_a_record_made_long_by_an_open_quote_names_its_lines(tmp_path):
+    """An open quote whose record ends with a different number of fields: the field-count message says
+    from which line to which line the quoted cell made the record run."""
+    rows = [{**BASE, "patient_id": f"P{k:03d}"} for k in range(1, 7)]
+    lines = csv_text(rows).split("\n")
+    lines[2] = lines[2].replace(",A,", ',"A,', 1)  # P002, line 3: opened
+    lines[5] = lines[5].replace(",A,", ',"A, B",', 1)  # P005, line 6: its first quote closes line 3's
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    problems = [p for p in validate_file(path).problems if p.severity == "error"]
+    assert [p.row for p in problems] == [3]
+    assert "run from line 3 to line 6" in problems[0].message and "check the quotes" in problems[0].message
+
+
+@pytest.mark.parametrize(("site", "fragment"), [("North\nWing", "a line break"), ("A\tB", "U+0009")])
+def test_a_centre_code_with_a_control_character_is_refused_in_both_validators(tmp_path, site, fragment):
+    """The frame validator and the one-patient validator refuse the same centre code, with the reason."""
+    from spinemet.cohort.patient_values import check_patient
+
+    path = tmp_path / "t.csv"
+    path.write_text(csv_text([{**BASE, "site": site}]), encoding="utf-8")
+    frame_errors = [p for p in validate_file(path).problems if p.severity == "error"]
+    one = [p for p in check_patient({**BASE, "site": site})[0] if p.severity == "error"]
+    for errors in (frame_errors, one):
+        assert [p.column for p in errors] == ["site"]
+        assert fragment in errors[0].message
+    assert frame_errors[0].message == one[0].message

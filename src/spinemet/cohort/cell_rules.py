@@ -36,6 +36,7 @@ __all__ = [
     "id_fault",
     "is_missing",
     "norm",
+    "text_fault",
     "unique_category",
     "unique_date",
     "unique_multi",
@@ -280,6 +281,22 @@ def _checked_day(day: _dt.date) -> tuple[_dt.date | None, bool, str | None]:
     if not 1900 <= day.year <= 2200:
         return None, False, "the year must be 1900-2200"
     return day, True, None
+
+
+# ------------------------------------------------------------------------------------------- text
+def text_fault(text: str) -> str | None:
+    """Why an (already stripped) text cell other than the id - the centre code - is refused: a line break
+    or another control character (``None`` when accepted). A line break inside a cell of a cohort file is
+    what a quote left open leaves behind: the csv reading takes the following lines into that cell, up to
+    the next quote, and their rows disappear from the file."""
+    bad = ASCII_CONTROL_RE.search(text)
+    if bad is None:
+        return None
+    if bad.group() in "\r\n":
+        return ("a line break inside the cell: a quote opened before it may be unclosed, so that the cell "
+                "took in the lines that follow; check the file's quotes")
+    char = bad.group()
+    return f"holds the control character U+{ord(char):04X}; text must be visible characters"
 
 
 # -------------------------------------------------------------------------------------------- ids

@@ -370,12 +370,13 @@ def _scan_and_parse(
             message = ("the file mixes line ends (a carriage return without a line feed inside it); save it "
                        "again as 'CSV UTF-8'")  # fmt: skip
             raise CohortValidationError([Problem(None, None, None, "one kind of line end", message)], source)
+        last_line = np.asarray(lasts, dtype=np.int64)
         rec_begin = begin[first_line - 1]
-        rec_end = end[np.asarray(lasts, dtype=np.int64) - 1]
+        rec_end = end[last_line - 1]
         counts = np.asarray(fields, dtype=np.int64)
         nuls = [(int(first_line[r]), f) for r, f in nul_at]
     else:
-        first_line = np.arange(1, len(begin) + 1, dtype=np.int64)
+        first_line = last_line = np.arange(1, len(begin) + 1, dtype=np.int64)
         rec_begin, rec_end, counts = begin, end, line_fields
         nuls = [(line + 1, f) for line, f in _nul_cells(data, begin, bdelim)] if b"\x00" in data else []
     unterminated = None
@@ -396,6 +397,10 @@ def _scan_and_parse(
     problems: list[Problem] = []
     for k in np.flatnonzero(keep & (counts != n_header)).tolist():
         message = f"row has {int(counts[k])} fields but the header has {n_header}"
+        if last_line[k] > first_line[k]:  # a quoted cell took in line ends
+            message += (f"; a quoted cell makes it run from line {int(first_line[k])} to line "
+                        f"{int(last_line[k])} (a quote left open takes in the lines that follow: check the "
+                        "quotes)")  # fmt: skip
         problems.append(
             Problem(int(first_line[k]), None, None, f"{n_header} fields, as in the header", message)
         )

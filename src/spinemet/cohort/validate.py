@@ -29,6 +29,7 @@ from spinemet.cohort.cell_rules import (
     frankel_hint,
     id_fault,
     norm,
+    text_fault,
     unique_category,
     unique_date,
     unique_multi,
@@ -313,6 +314,8 @@ def check_frame(
         p = _parse(col, series)
         if name in ("frankel_pre", "frankel_post"):
             p.detail = _frankel_detail(p, frame)
+        if col.kind == "text" and name != "patient_id":  # the id has its own checks (_check_ids)
+            _check_texts(p)
         parsed[name] = p
         typed[name] = _with_special_tokens(col, series, p)
         bad = np.flatnonzero(p.bad)
@@ -336,6 +339,27 @@ def check_frame(
     typed_frame = _survival_from_dates(typed_frame, parsed, out)
     _cross_rules(typed_frame, parsed, out)
     return out.sorted(), typed_frame
+
+
+def _check_texts(p: _Parsed) -> None:
+    """Text cells (the centre code) holding a line break or another control character are refused
+    (:func:`cell_rules.text_fault`): marked bad with the reason, their typed value made missing."""
+    values = p.typed[p.present].tolist()
+    if not values or not ASCII_CONTROL_RE.search("".join(values)):  # the usual case: one search
+        return
+    typed = p.typed.copy()
+    shown, faults = p.raw, {}
+    for i in np.flatnonzero(p.present).tolist():
+        fault = text_fault(typed[i])
+        if fault is not None:
+            faults[i] = fault
+    kept = {i: typed[i] for i in faults}
+    for i in faults:
+        typed[i] = np.nan
+        p.bad[i] = True
+    p.typed = typed
+    p.raw = lambda i: kept[i] if i in kept else shown(i)
+    p.detail = lambda i: faults.get(i)
 
 
 def _check_ids(p: _Parsed, rows: np.ndarray, out: _Collector) -> None:
