@@ -73,7 +73,7 @@ def test_monotone_search_equals_full_scan(i: int) -> None:
     probs = np.unique(np.concatenate((np.linspace(0.01, 0.99, 99), y[1:], y[1:] + 1e-9, y[1:] - 1e-9)))
     for p in probs[(probs > 0) & (probs < 1)]:
         a = median_ci._findq(x, y, float(p), median_ci.R_TOLERANCE)
-        b = median_ci._findq_monotone(x, y, float(p), median_ci.R_TOLERANCE)
+        b = median_ci._estimate(fit.time, fit.surv, float(p), median_ci.R_TOLERANCE, 0.0)
         assert (math.isnan(a) and math.isnan(b)) or a == b, (p, a, b)
 
 

@@ -111,6 +111,13 @@ def test_fast_argv_keeps_the_order_of_the_score_command() -> None:
     assert fast_argv(args) == (["b=2", "c=3", "d=4", "a=1", "e=5"], True)
 
 
+def _fresh_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (nothing imported yet); it must succeed."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_a_cold_score_loads_neither_typer_nor_pandas() -> None:
     code = (
         "import sys\n"
@@ -122,8 +129,7 @@ def test_a_cold_score_loads_neither_typer_nor_pandas() -> None:
         "heavy = ('typer', 'click', 'pydantic', 'pandas', 'numpy')\n"
         "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    done = _fresh_python(code)
     assert done.stderr.strip() == "[]"
     assert "Epidural spinal cord compression (Bilsky): grade 2" in done.stdout
 
@@ -138,8 +144,7 @@ def test_the_card_scores_one_patient_without_pandas() -> None:
         "print(card['scores']['tokuhashi']['total'])\n"
         "print('pandas' in sys.modules, 'numpy' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    done = _fresh_python(code)
     assert done.stdout.split() == ["6", "False", "False"]
 
 

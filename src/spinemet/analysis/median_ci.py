@@ -66,32 +66,54 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float, y_full: np.ndarra
     return float((x[i1] + x[i2]) / 2)
 
 
-def _findq_monotone(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
-    """:func:`_findq` for a non-decreasing ``y`` without NaN (the KM estimate itself): binary search to a
-    small window around p, then R's arithmetic (y +/- tol) inside it. Same result, O(log n)."""
-    n = y.size
-    if y[-1] < p:
+def _findq_sorted(
+    n: int, y_at: Callable[[int], float], x_at: Callable[[int], float], p: float, tol: float
+) -> float:
+    """:func:`_findq` for a non-decreasing ``y`` without NaN (the KM estimate itself), point i being
+    (``x_at(i)``, ``y_at(i)``): R's first hits (``y + tol >= p``, ``y - tol >= p``) found by bisection on
+    the same float expressions. Same result, O(log n), and the points need not be built as arrays."""
+    last = y_at(n - 1)
+    if last < p:
         return float("nan")
     if p == 0:
-        return float(x[0])
-    j0 = int(np.searchsorted(y, p - 4 * tol, side="left"))  # before j0: y + tol < p
-    j1 = int(np.searchsorted(y, p + 4 * tol, side="right"))  # from j1 on: y - tol > p
-    window = y[j0 : min(j1 + 1, n)]
+        return float(x_at(0))
 
     def first(shift: float) -> int | None:
-        xs = window + shift
-        if p < y[0] + shift:  # R: NA below the range
+        if p < y_at(0) + shift:  # R: NA below the range
             return None
-        hit = np.flatnonzero(xs >= p)
-        return None if hit.size == 0 else j0 + int(hit[0])
+        return _first_where(n, lambda i: y_at(i) + shift >= p)
 
     i1 = first(tol)
     i2 = first(-tol)
-    if abs(p - y[-1]) < tol:  # curve ends on p: midpoint to the last follow-up time
-        return float("nan") if i1 is None else float((x[i1] + x[-1]) / 2)
+    if abs(p - last) < tol:  # curve ends on p: midpoint to the last follow-up time
+        return float("nan") if i1 is None else float((x_at(i1) + x_at(n - 1)) / 2)
     if i1 is None or i2 is None:
         return float("nan")
-    return float((x[i1] + x[i2]) / 2)
+    return float((x_at(i1) + x_at(i2)) / 2)
+
+
+def _first_where(n: int, hit: Callable[[int], bool]) -> int | None:
+    """The smallest i in [0, n) with ``hit(i)`` for a predicate that is monotone (False ... True), or None."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if hit(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo if lo < n else None
+
+
+def _estimate(time: np.ndarray, surv: np.ndarray, p: float, tol: float, start: float) -> float:
+    """R's quantile of the KM estimate: :func:`_findq_sorted` on ``x = c(start, time)``,
+    ``y = c(0, 1 - surv)`` without building them."""
+    return _findq_sorted(
+        surv.size + 1,
+        lambda i: 0.0 if i == 0 else 1.0 - float(surv[i - 1]),
+        lambda i: start if i == 0 else float(time[i - 1]),
+        p,
+        tol,
+    )
 
 
 def r_quantile(
@@ -111,7 +133,7 @@ def r_quantile(
     x = np.concatenate(([start], time))
     y_est = np.concatenate(([0.0], 1.0 - surv))
     # the estimate is non-increasing, so 1 - S is sorted: binary search
-    estimate = _findq_monotone(x, y_est, p, tol)
+    estimate = _estimate(time, surv, p, tol, start)
     y_lower = np.concatenate(([0.0], 1.0 - lower))
     # The upper band is >= S (or NaN) in every conf.type, so 1 - upper <= 1 - S: before the first point
     # where 1 - S reaches p - tol no value of 1 - upper is within tol of p or above it, and R's search
@@ -131,35 +153,6 @@ BLOCK = 8192
 _SLACK = 1e-12
 
 Envelope = Callable[[int, int], tuple[tuple[float, float], tuple[float, float]]]
-
-
-def _first_where(n: int, hit: Callable[[int], bool]) -> int | None:
-    """The smallest i in [0, n) with ``hit(i)`` for a predicate that is monotone (False ... True), or None."""
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if hit(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo if lo < n else None
-
-
-def _estimate(time: np.ndarray, surv: np.ndarray, p: float, tol: float) -> float:
-    """:func:`_findq_monotone` on ``x = c(start, time)``, ``y = c(0, 1 - surv)`` without building them:
-    ``1 - S`` is non-decreasing, so R's first hits are found by bisection on the same float expressions
-    (``(1 - S) + tol >= p``). For ``2 tol < p``, where the point (start, 0) can never be a hit."""
-    n = surv.size
-    last = 1.0 - float(surv[-1])
-    if last < p:
-        return float("nan")
-    i1 = _first_where(n, lambda i: (1.0 - float(surv[i])) + tol >= p)
-    i2 = _first_where(n, lambda i: (1.0 - float(surv[i])) - tol >= p)
-    if abs(p - last) < tol:  # curve ends on p: midpoint to the last follow-up time
-        return float("nan") if i1 is None else float((time[i1] + time[-1]) / 2)
-    if i1 is None or i2 is None:
-        return float("nan")
-    return float((time[i1] + time[i2]) / 2)
 
 
 def _scan(
@@ -235,7 +228,7 @@ def r_quantile_banded(
 
     if n == 0 or not 2 * tol < p < 1 - 4 * tol:
         return whole()
-    estimate = _estimate(time, surv, p, tol)
+    estimate = _estimate(time, surv, p, tol, start)
 
     def limit(side: int) -> float | None:
         def values(i: int, j: int) -> np.ndarray:

@@ -23,7 +23,6 @@ and what is allowed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -110,24 +109,10 @@ def _agreed(
     return first.where(first.notna(), second)
 
 
-#: Within one :func:`add_score_columns` call: each coded column of its frame factorised once (several
-#: scores read the same column), keyed by (id(frame), column) with the frame kept alive.
-_FACTORS: ContextVar[dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray, np.ndarray]] | None] = ContextVar(
-    "_FACTORS", default=None
-)
-
-
 def _factorized(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct values) of a column (code -1 = missing), from the call's cache when there is one."""
-    cache = _FACTORS.get()
-    key = (id(df), name)
-    if cache is not None and key in cache:
-        return cache[key][1], cache[key][2]
+    """(codes, distinct values) of a column (code -1 = missing)."""
     codes, uniques = pd.factorize(_column(df, name))
-    uniques = np.asarray(uniques, dtype=object)
-    if cache is not None and name in df.columns:
-        cache[key] = (df, codes, uniques)
-    return codes, uniques
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def _points(df: pd.DataFrame, name: str, table: Mapping[Any, float], allowed: str | None = None) -> pd.Series:
@@ -414,14 +399,6 @@ def add_score_columns(df: pd.DataFrame) -> pd.DataFrame:
         ScoreColumnError: a value the score would reject; names the column, the row (index label), the
             value and what is allowed.
     """
-    token = _FACTORS.set({})
-    try:
-        return _add_score_columns(df)
-    finally:
-        _FACTORS.reset(token)
-
-
-def _add_score_columns(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     _barthel_totals(df, out)
     tokuhashi = _tokuhashi(df)
