@@ -298,3 +298,17 @@ def test_a_centre_code_with_a_control_character_is_refused_in_both_validators(tm
         assert [p.column for p in errors] == ["site"]
         assert fragment in errors[0].message
     assert frame_errors[0].message == one[0].message
+
+
+def test_a_site_that_took_in_other_rows_does_not_show_them(tmp_path):
+    """The refused centre code is shown up to its first line break: the rows an unclosed quote took in
+    (their ids and dates) are not repeated in the message."""
+    rows = [{**BASE, "patient_id": f"P{k:03d}"} for k in range(1, 7)]
+    lines = csv_text(rows).split("\n")
+    lines[3] = lines[3].replace(",A,", ',"A,', 1)
+    lines[5] = lines[5].replace(",A,", ',"A",', 1)
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    (error,) = [p for p in validate_file(path).problems if p.severity == "error"]
+    assert "P004" not in error.message and "P005" not in error.message
+    assert error.value.endswith(" ...")

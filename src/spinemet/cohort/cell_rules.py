@@ -36,6 +36,7 @@ __all__ = [
     "id_fault",
     "is_missing",
     "norm",
+    "shown_text",
     "text_fault",
     "unique_category",
     "unique_date",
@@ -297,6 +298,14 @@ def text_fault(text: str) -> str | None:
                 "took in the lines that follow; check the file's quotes")
     char = bad.group()
     return f"holds the control character U+{ord(char):04X}; text must be visible characters"
+
+
+def shown_text(text: str) -> str:
+    """A refused text cell as its message shows it: up to its first line break only, marked ``...``.
+    Lines after it may be other rows that an unclosed quote took in, with their ids and dates, which an
+    error message must not repeat."""
+    first, sep, _rest = text.replace("\r", "\n").partition("\n")
+    return first + " ..." if sep else text
 
 
 # -------------------------------------------------------------------------------------------- ids

@@ -27,6 +27,7 @@ from spinemet.cohort.cell_rules import (
     frankel_hint,
     id_fault,
     norm,
+    shown_text,
     text_fault,
     unique_category,
     unique_date,
@@ -103,7 +104,7 @@ def _parse(name: str, raw: Any, scale_raw: Any) -> tuple[_Cell, str | None]:
         text = norm(raw)
         fault = None if text is None or name == "patient_id" else text_fault(text)  # the id: _check_id
         if fault is not None:
-            return _Cell(text, _NAN, True, True), fault
+            return _Cell(shown_text(text), _NAN, True, True), fault
         return _Cell(text, _NAN if text is None else text, text is not None, False), None
     if _missing(raw):  # an empty cell of the frame: no distinct value
         typed: Any = None if col.kind == "date" else _NAN

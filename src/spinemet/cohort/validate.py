@@ -29,6 +29,7 @@ from spinemet.cohort.cell_rules import (
     frankel_hint,
     id_fault,
     norm,
+    shown_text,
     text_fault,
     unique_category,
     unique_date,
@@ -353,7 +354,7 @@ def _check_texts(p: _Parsed) -> None:
         fault = text_fault(typed[i])
         if fault is not None:
             faults[i] = fault
-    kept = {i: typed[i] for i in faults}
+    kept = {i: shown_text(typed[i]) for i in faults}
     for i in faults:
         typed[i] = np.nan
         p.bad[i] = True
